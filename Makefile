@@ -1,0 +1,49 @@
+# Two commands do all set-up: `make lab` to open the course, `make test` to test it.
+# Both create the local virtual environment .venv/ when it is missing and update it when
+# pyproject.toml changes.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# Put the environment first on PATH so that Jupyter finds its own `python3` kernel.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export JUPYTER_PLATFORM_DIRS := 1
+export MPLBACKEND := Agg
+
+.PHONY: help venv lab run test lint format clean
+
+help:
+	@echo "make lab     set up (if needed) and open the course in JupyterLab"
+	@echo "make run     execute every notebook in place in a fresh kernel (regenerates outputs)"
+	@echo "make test    set up (if needed) and run the whole test suite"
+	@echo "make lint    check code and notebooks with ruff;  make format  to fix formatting"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+lab: venv
+	$(BIN)/jupyter lab notebooks/
+
+run: venv
+	$(BIN)/python tools/run_notebooks.py $(NOTEBOOKS)
+
+test: venv
+	$(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval-lax --nbval-current-env --durations=0
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

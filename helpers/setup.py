@@ -1,0 +1,33 @@
+"""One call at the top of every notebook: seeds, a clean param store, one plotting style."""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import numpy as np
+import pyro
+import seaborn as sns
+import torch
+
+from .data import course_seed
+
+
+def setup(seed: int | None = None) -> int:
+    """Seed numpy, torch and Pyro, clear Pyro's param store, use one CPU thread, set the style.
+
+    With no argument the seed is the course's (`VI_TUTORIAL_SEED`, else 0). Returns the seed.
+    """
+    if seed is None:
+        seed = course_seed()
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be between 0 and 2**32 - 1, got {seed}")
+    seed = int(seed)
+    pyro.set_rng_seed(seed)  # seeds Python's random, numpy's global generator and torch
+    pyro.clear_param_store()
+    pyro.enable_validation(True)
+    # One thread keeps results identical between runs and machines, and is fastest at this size.
+    torch.set_num_threads(1)
+    sns.set_theme(style="whitegrid", context="notebook")
+    mpl.rcParams.update({"figure.figsize": (8, 4.5), "figure.dpi": 90, "savefig.dpi": 90})
+    return seed
