@@ -10,7 +10,6 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # Put the environment first on PATH so that Jupyter finds its own `python3` kernel.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export JUPYTER_PLATFORM_DIRS := 1
-export MPLBACKEND := Agg
 
 .PHONY: help venv lab run test lint format clean
 
