@@ -1,0 +1,106 @@
+"""The training loop and the ELBO estimate, on the course's model where the answer is known."""
+
+import numpy as np
+import pyro
+import pyro.distributions as dist
+import pytest
+import torch
+from pyro.distributions import constraints
+
+from helpers import exact_posterior, make_data, setup
+from helpers.training import TrainingDiverged, estimate_elbo, train
+
+
+def model(data):
+    mu = pyro.sample("mu", dist.Normal(0.0, 10.0))
+    sigma = pyro.sample("sigma", dist.Gamma(1.0, 0.1))
+    with pyro.plate("data", len(data)):
+        pyro.sample("obs", dist.Normal(mu, sigma), obs=data)
+
+
+def guide(data):
+    mu_loc = pyro.param("mu_loc", lambda: data.mean())
+    mu_scale = pyro.param("mu_scale", torch.tensor(0.5), constraint=constraints.positive)
+    log_sigma_loc = pyro.param("log_sigma_loc", lambda: data.std().log())
+    log_sigma_scale = pyro.param(
+        "log_sigma_scale", torch.tensor(0.1), constraint=constraints.positive
+    )
+    pyro.sample("mu", dist.Normal(mu_loc, mu_scale))
+    pyro.sample("sigma", dist.LogNormal(log_sigma_loc, log_sigma_scale))
+
+
+def exact_guide_for(post):
+    """A guide whose marginals match the exact posterior's moments (nearly exact here)."""
+    log_sd = np.sqrt(np.log1p((post.sigma_sd / post.sigma_mean) ** 2))
+    log_loc = np.log(post.sigma_mean) - log_sd**2 / 2
+
+    def g(data):
+        pyro.sample("mu", dist.Normal(post.mu_mean, post.mu_sd))
+        pyro.sample("sigma", dist.LogNormal(float(log_loc), float(log_sd)))
+
+    return g
+
+
+@pytest.fixture
+def data():
+    setup(0)
+    return make_data(n=200, seed=1)
+
+
+def test_train_records_losses_and_params_and_fits_the_posterior(data):
+    optim = pyro.optim.ClippedAdam({"lr": 0.05, "lrd": 0.998})
+    fit = train(model, guide, data, optim=optim, num_steps=1500)
+    assert fit.losses.shape == (1500,) and np.all(np.isfinite(fit.losses))
+    assert set(fit.params) == {"mu_loc", "mu_scale", "log_sigma_loc", "log_sigma_scale"}
+    assert fit.params["mu_scale"].shape == (1500,) and np.all(fit.params["mu_scale"] > 0)
+    assert fit.losses[-100:].mean() < fit.losses[:10].mean()
+    post = exact_posterior(data)
+    assert fit.final_params["mu_loc"] == pytest.approx(post.mu_mean, abs=0.2 * post.mu_sd)
+    assert fit.final_params["mu_scale"] == pytest.approx(post.mu_sd, rel=0.15)
+    assert fit.seconds > 0
+
+
+def test_train_stops_with_a_clear_message_when_the_loss_becomes_nan(data):
+    def nan_guide(data):
+        scale = pyro.param("mu_scale", torch.tensor(1.0), constraint=constraints.positive)
+        pyro.sample("mu", dist.Normal(0.0, scale * float("inf")))
+        pyro.sample("sigma", dist.Gamma(2.0, 0.5))
+
+    optim = pyro.optim.Adam({"lr": 0.1})
+    with pytest.warns(UserWarning, match="NaN"):  # Pyro warns too; the guard must stop
+        with pytest.raises(TrainingDiverged, match=r"step 0: the loss is nan.*learning rate"):
+            train(model, nan_guide, data, optim=optim, num_steps=5)
+
+
+def test_train_names_the_parameter_that_diverged(data):
+    # One huge SGD step sends mu_loc to infinity while the loss of that step is still finite.
+    optim = pyro.optim.SGD({"lr": 1e38})
+    with pytest.raises(TrainingDiverged, match="step 0: parameter.*mu_loc"):
+        train(model, guide, data, optim=optim, num_steps=5)
+
+
+@pytest.mark.parametrize(("num_steps", "error"), [(0, ValueError), (1.5, TypeError)])
+def test_train_rejects_bad_num_steps(data, num_steps, error):
+    with pytest.raises(error, match="num_steps"):
+        train(model, guide, data, optim=pyro.optim.Adam({"lr": 0.1}), num_steps=num_steps)
+
+
+def test_estimate_elbo_is_below_the_evidence_and_nearly_equal_for_a_near_exact_guide(data):
+    post = exact_posterior(data)
+    good = estimate_elbo(model, exact_guide_for(post), data, num_particles=20_000)
+    assert good.elbo < post.log_evidence + 3 * good.std_error
+    assert post.log_evidence - good.elbo < 0.01
+
+    def wide_guide(data):
+        pyro.sample("mu", dist.Normal(post.mu_mean, 5 * post.mu_sd))
+        pyro.sample("sigma", dist.LogNormal(float(np.log(post.sigma_mean)), 0.1))
+
+    wide = estimate_elbo(model, wide_guide, data, num_particles=20_000)
+    assert post.log_evidence - wide.elbo > 1.0  # a poor guide has a clearly positive KL
+    assert wide.log_weights.shape == (20_000,)
+
+
+@pytest.mark.parametrize(("num_particles", "error"), [(1, ValueError), (2.0, TypeError)])
+def test_estimate_elbo_rejects_bad_particle_counts(data, num_particles, error):
+    with pytest.raises(error, match="num_particles"):
+        estimate_elbo(model, guide, data, num_particles=num_particles)
