@@ -13,6 +13,7 @@ VALID_MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_CHECK_OUTPUT", "NBVAL_RAISES_EXCE
 VALID_TAGS = {"nbval-ignore-output", "nbval-check-output", "nbval-raises-exception"}
 MACHINE_PATH = re.compile(r"(/work/|/root/|/home/\w+/|/Users/\w+/|/tmp/|site-packages|[A-Z]:\\)")
 MEMORY_ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]{6,}\b|\b0x[0-9a-fA-F]{8,}\b")
+PROGRESS_BAR = re.compile(r"\d+%\|| it/s\]|s/it\]")
 
 
 def _code_cells(path):
@@ -76,6 +77,7 @@ def test_notebook_outputs_hold_no_paths_addresses_errors_or_warnings(notebook):
         assert not MACHINE_PATH.search(text), f"machine path in {where}"
         assert not MEMORY_ADDRESS.search(text), f"memory address in {where}"
         assert "Warning" not in text, f"a warning is shown to the reader in {where}"
+        assert not PROGRESS_BAR.search(text), f"progress-bar debris in {where}"
         if "NBVAL_RAISES_EXCEPTION" not in _markers(cell.source):
             assert not any(o.output_type == "error" for o in cell.outputs), f"error in {where}"
             assert "Traceback" not in text, f"traceback in {where}"
