@@ -11,12 +11,15 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help venv lab run test lint format clean
+.PHONY: help venv lab run test test-seeds test-robust lint format clean
 
 help:
 	@echo "make lab     set up (if needed) and open the course in JupyterLab"
 	@echo "make run     execute every notebook in place in a fresh kernel (regenerates outputs)"
 	@echo "make test    set up (if needed) and run the whole test suite"
+	@echo "make test-seeds   run every notebook's asserts with other seeds (SEEDS=\"1 2 3\")"
+	@echo "make test-robust  test-seeds, plus: each notebook run twice in one kernel, and"
+	@echo "                  identical outputs from two runs of a training notebook"
 	@echo "make lint    check code and notebooks with ruff;  make format  to fix formatting"
 
 $(STAMP): pyproject.toml
@@ -35,6 +38,18 @@ run: venv
 
 test: venv
 	$(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval-lax --nbval-current-env --durations=0
+
+SEEDS ?= 1 2 3
+
+test-seeds: venv
+	@for seed in $(SEEDS); do \
+		echo "== VI_TUTORIAL_SEED=$$seed"; \
+		VI_TUTORIAL_SEED=$$seed $(BIN)/python -m pytest -q $(NOTEBOOKS) \
+			--nbval-lax --nbval-current-env -p no:cacheprovider || exit 1; \
+	done
+
+test-robust: test-seeds
+	$(BIN)/python -m pytest -m robust tests --durations=0
 
 lint: venv
 	$(BIN)/ruff check .

@@ -172,6 +172,12 @@ def exact_posterior(
     concentration, rate = as_pair(sigma_prior, "sigma_prior")
     concentration = as_positive_float(concentration, "sigma_prior concentration")
     rate = as_positive_float(rate, "sigma_prior rate")
+    if stats_.sum_sq_dev == 0 and stats_.n >= concentration + 1:
+        # Near sigma = 0 the density behaves like sigma^(concentration - n): not integrable.
+        raise ValueError(
+            "data has no spread (all values equal): with this prior the posterior of sigma is "
+            "improper, piling up at sigma = 0"
+        )
     return _quadrature_posterior(
         stats_,
         mu_loc=loc,

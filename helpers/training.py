@@ -65,6 +65,8 @@ def train(
         raise TypeError(f"num_steps must be an integer, got {type(num_steps).__name__}")
     if num_steps < 1:
         raise ValueError(f"num_steps must be at least 1, got {num_steps}")
+    if not isinstance(optim, pyro.optim.PyroOptim):
+        raise TypeError(f"optim must be a pyro.optim optimiser, got {type(optim).__name__}")
     svi = SVI(model, guide, optim, loss=loss if loss is not None else Trace_ELBO())
     lr_hint = "Hint: lower the learning rate, or start the guide's scales smaller."
     losses = np.empty(num_steps)
@@ -108,6 +110,12 @@ def estimate_elbo(
         raise TypeError(f"num_particles must be an integer, got {type(num_particles).__name__}")
     if num_particles < 2:
         raise ValueError(f"num_particles must be at least 2, got {num_particles}")
+    if isinstance(max_plate_nesting, bool) or not isinstance(max_plate_nesting, int | np.integer):
+        raise TypeError(
+            f"max_plate_nesting must be an integer, got {type(max_plate_nesting).__name__}"
+        )
+    if max_plate_nesting < 0:
+        raise ValueError(f"max_plate_nesting must be non-negative, got {max_plate_nesting}")
     with torch.no_grad():
         log_weights, _, _ = vectorized_importance_weights(
             model,
