@@ -37,3 +37,15 @@ def test_run_notebook_fails_loudly_on_an_error(tmp_path):
     nbformat.write(_notebook("raise RuntimeError('boom')"), path)
     with pytest.raises(Exception, match="boom"):
         run_notebooks.run_notebook(path)
+
+
+def test_a_cell_marked_to_raise_may_raise_and_keeps_no_tag(tmp_path):
+    path = tmp_path / "raises.ipynb"
+    nbformat.write(
+        _notebook("# NBVAL_RAISES_EXCEPTION\nraise ValueError('on purpose')", "1 + 1"), path
+    )
+    run_notebooks.run_notebook(path)
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[1].outputs[-1]["output_type"] == "error"
+    assert "tags" not in nb.cells[1].metadata
+    assert nb.cells[2].outputs[0]["data"]["text/plain"] == "2"

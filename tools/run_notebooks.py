@@ -9,6 +9,7 @@ language info, so that re-running changes a notebook's file only where its outpu
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+RAISES = re.compile(r"^\s*#\s*NBVAL_RAISES_EXCEPTION\s*$", re.M)
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
@@ -23,8 +25,15 @@ def run_notebook(path: Path, timeout: int = 600) -> float:
     """Execute one notebook in place in a fresh kernel; return the seconds it took."""
     notebook = nbformat.read(path, as_version=4)
     notebook.metadata = {"kernelspec": KERNELSPEC}
+    expected_errors = []
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
+        # A cell that fails on purpose carries nbval's comment marker; nbclient needs a tag.
+        if cell.cell_type == "code" and RAISES.search(cell.source):
+            tags = cell.metadata.setdefault("tags", [])
+            if "raises-exception" not in tags:
+                tags.append("raises-exception")
+                expected_errors.append(cell)
     start = time.perf_counter()
     client = NotebookClient(
         notebook,
@@ -35,6 +44,10 @@ def run_notebook(path: Path, timeout: int = 600) -> float:
     )
     client.execute()
     elapsed = time.perf_counter() - start
+    for cell in expected_errors:
+        cell.metadata["tags"].remove("raises-exception")
+        if not cell.metadata["tags"]:
+            del cell.metadata["tags"]
     language_info = notebook.metadata.get("language_info", {})
     notebook.metadata = {
         "kernelspec": KERNELSPEC,
