@@ -92,7 +92,7 @@ def test_notebook_has_the_lesson_structure(notebook):
     assert "Learning objectives" in first.source
     assert re.search(r"\d+\s*min", first.source), "give a time estimate in minutes"
     headings = [c.source for c in cells if c.cell_type == "markdown"]
-    for section in ("## Summary", "## Exercises", "## Where next"):
+    for section in ("## Summary", "## Exercises", "## Solutions", "## Where next"):
         assert any(section in h for h in headings), f"missing {section}"
     setup_cells = [c for c in cells if c.cell_type == "code" and "setup(" in c.source]
     assert setup_cells, "call helpers.setup() in the setup cell"
