@@ -11,7 +11,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help venv lab run test test-seeds test-robust lint format clean
+.PHONY: help venv lab run test test-seeds test-robust lint format clean site browser-deps
 
 help:
 	@echo "make lab     set up (if needed) and open the course in JupyterLab"
@@ -21,6 +21,8 @@ help:
 	@echo "make test-robust  test-seeds, plus: each notebook run twice in one kernel, and"
 	@echo "                  identical outputs from two runs of a training notebook"
 	@echo "make lint    check code and notebooks with ruff;  make format  to fix formatting"
+	@echo "make site    build the browsable offline site of the notebooks into build/site/"
+	@echo "make browser-deps  install Debian's Chromium (apt-get) for the browser tests"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +60,34 @@ lint: venv
 format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The notebooks as a static site, from their stored outputs (nothing is executed); works offline.
+site: venv
+	$(BIN)/python tools/build_site.py --out build/site
+
+# Debian's Chromium, which tests/test_site.py and tests/test_lab_ui.py drive with Playwright (they
+# skip, saying so, without it). CHROMIUM=/path/to/chromium points the tests at another build.
+CHROMIUM ?= /usr/bin/chromium
+
+browser-deps:
+	@if test -x "$(CHROMIUM)"; then \
+		echo "Chromium is installed: $(CHROMIUM)"; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+		echo "make browser-deps: no apt-get on this machine; install Chromium yourself and" \
+			"run the tests with CHROMIUM=/path/to/chromium" >&2; \
+		exit 1; \
+	else \
+		sudo=""; if [ "$$(id -u)" -ne 0 ]; then sudo="sudo"; fi; \
+		echo "installing Debian's chromium with apt-get ..."; \
+		if $$sudo apt-get update -q && \
+			DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q chromium; then \
+			echo "Chromium is installed: $$(command -v chromium)"; \
+		else \
+			echo "make browser-deps: could not install chromium with apt-get (see above);" \
+				"the browser tests will be skipped" >&2; \
+			exit 1; \
+		fi; \
+	fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
