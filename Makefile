@@ -11,7 +11,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help venv lab run test test-seeds test-robust lint format clean site browser-deps
+.PHONY: help venv lab run test test-seeds test-robust lint format clean site browser-deps bench
 
 help:
 	@echo "make lab     set up (if needed) and open the course in JupyterLab"
@@ -23,6 +23,7 @@ help:
 	@echo "make lint    check code and notebooks with ruff;  make format  to fix formatting"
 	@echo "make site    build the browsable offline site of the notebooks into build/site/"
 	@echo "make browser-deps  install Debian's Chromium (apt-get) for the browser tests"
+	@echo "make bench   benchmarks as markdown tables (NumPyro rows need: pip install -e '.[bench]')"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,9 +38,15 @@ lab: venv
 
 run: venv
 	$(BIN)/python tools/run_notebooks.py $(NOTEBOOKS)
+	$(BIN)/python tools/make_student_copies.py
 
 test: venv
 	$(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval-lax --nbval-current-env --durations=0
+
+# Time to accuracy, steps per second, cost as data grow (benchmarks/bench.py; a few minutes).
+# NumPyro's rows need the optional extra: $(BIN)/python -m pip install -e '.[bench]'.
+bench: venv
+	$(BIN)/python benchmarks/bench.py
 
 SEEDS ?= 1 2 3
 
