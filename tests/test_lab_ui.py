@@ -137,6 +137,11 @@ def lab(tmp_path):
     shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     token, port = secrets.token_hex(16), _free_port()
     log = tmp_path / "jupyterlab.log"
+    # Render every cell, not only those in view: with JupyterLab's default windowing, cells
+    # scrolled out of view have no prompt in the page, and would look as if they had not run.
+    tracker = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     command = [
         sys.executable,
         "-m",
