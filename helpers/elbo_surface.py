@@ -1,0 +1,310 @@
+"""Exact ELBOs of two mean-field guides, their optima, and the shape of the surface (notebook 03).
+
+The guides are q(mu, sigma) = Normal(mu_loc, mu_scale) x Gamma(shape, rate), the original
+tutorial's, and Normal x LogNormal; the model is the course's: mu ~ Normal, sigma ~ Gamma,
+x_i ~ Normal(mu, sigma). Every expectation in the ELBO has a closed form for these pairs, so the
+ELBO can be computed exactly (no Monte Carlo) on a whole grid at once, maximised with a
+deterministic optimiser, and differentiated numerically to measure how badly conditioned it is.
+KL(q || posterior) = log p(x) - ELBO, with log p(x) from `helpers.exact_posterior`.
+
+One fact shapes everything: E_q[1 / sigma^2] = rate^2 / ((shape - 1)(shape - 2)) is finite only
+for shape > 2, so the ELBO is minus infinity for shape <= 2 (the original started at shape 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, special
+
+from ._validation import as_finite_float, as_pair, as_positive_float
+from .posterior import SufficientStatistics
+
+_LOG_2PI = float(np.log(2 * np.pi))
+
+
+def _statistics(data: object) -> SufficientStatistics:
+    if isinstance(data, SufficientStatistics):
+        return data
+    return SufficientStatistics.from_data(data)
+
+
+def _priors(
+    mu_prior: tuple[float, float], sigma_prior: tuple[float, float]
+) -> tuple[float, float, float, float]:
+    loc, scale = as_pair(mu_prior, "mu_prior")
+    concentration, rate = as_pair(sigma_prior, "sigma_prior")
+    return (
+        as_finite_float(loc, "mu_prior loc"),
+        as_positive_float(scale, "mu_prior scale"),
+        as_positive_float(concentration, "sigma_prior concentration"),
+        as_positive_float(rate, "sigma_prior rate"),
+    )
+
+
+def _as_array(value: object, name: str, positive: bool) -> np.ndarray:
+    if isinstance(value, str | bytes) or value is None:
+        raise TypeError(f"{name} must be a number or an array of numbers")
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().cpu().numpy()
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or an array of numbers") from None
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    if positive and not np.all(array > 0):
+        raise ValueError(f"{name} must be positive")
+    return array
+
+
+def normal_gamma_elbo(
+    data: object,
+    mu_loc: object,
+    mu_scale: object,
+    shape: object,
+    rate: object,
+    mu_prior: tuple[float, float] = (0.0, 10.0),
+    sigma_prior: tuple[float, float] = (1.0, 0.1),
+) -> np.ndarray:
+    """Exact ELBO of the guide Normal(mu_loc, mu_scale) x Gamma(shape, rate); -inf if shape <= 2.
+
+    The four guide parameters may be arrays: they broadcast, so a whole grid is one call.
+    """
+    stats_ = _statistics(data)
+    m0, s0, a0, b0 = _priors(mu_prior, sigma_prior)
+    m = _as_array(mu_loc, "mu_loc", positive=False)
+    s = _as_array(mu_scale, "mu_scale", positive=True)
+    a = _as_array(shape, "shape", positive=True)
+    b = _as_array(rate, "rate", positive=True)
+    n = stats_.n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e_log_sigma = special.digamma(a) - np.log(b)
+        e_inv_var = np.where(a > 2, b**2 / ((a - 1) * (a - 2)), np.inf)  # E[1 / sigma^2]
+        squares = stats_.sum_sq_dev + n * ((stats_.mean - m) ** 2 + s**2)
+        log_likelihood = -0.5 * n * _LOG_2PI - n * e_log_sigma - 0.5 * squares * e_inv_var
+        log_prior_mu = -0.5 * (_LOG_2PI + 2 * np.log(s0)) - ((m - m0) ** 2 + s**2) / (2 * s0**2)
+        log_prior_sigma = (
+            a0 * np.log(b0) - special.gammaln(a0) + (a0 - 1) * e_log_sigma - b0 * a / b
+        )
+        entropy_mu = 0.5 * (_LOG_2PI + 1) + np.log(s)
+        entropy_sigma = a - np.log(b) + special.gammaln(a) + (1 - a) * special.digamma(a)
+        return log_likelihood + log_prior_mu + log_prior_sigma + entropy_mu + entropy_sigma
+
+
+def normal_lognormal_elbo(
+    data: object,
+    mu_loc: object,
+    mu_scale: object,
+    log_sigma_loc: object,
+    log_sigma_scale: object,
+    mu_prior: tuple[float, float] = (0.0, 10.0),
+    sigma_prior: tuple[float, float] = (1.0, 0.1),
+) -> np.ndarray:
+    """Exact ELBO of the guide Normal(mu_loc, mu_scale) x LogNormal(log_sigma_loc, log_sigma_scale).
+
+    The four guide parameters may be arrays: they broadcast, so a whole grid is one call.
+    """
+    stats_ = _statistics(data)
+    m0, s0, a0, b0 = _priors(mu_prior, sigma_prior)
+    m = _as_array(mu_loc, "mu_loc", positive=False)
+    s = _as_array(mu_scale, "mu_scale", positive=True)
+    loc = _as_array(log_sigma_loc, "log_sigma_loc", positive=False)
+    scale = _as_array(log_sigma_scale, "log_sigma_scale", positive=True)
+    n = stats_.n
+    with np.errstate(over="ignore"):
+        e_inv_var = np.exp(-2 * loc + 2 * scale**2)  # E[1 / sigma^2]; E[log sigma] = loc
+        e_sigma = np.exp(loc + scale**2 / 2)
+    squares = stats_.sum_sq_dev + n * ((stats_.mean - m) ** 2 + s**2)
+    log_likelihood = -0.5 * n * _LOG_2PI - n * loc - 0.5 * squares * e_inv_var
+    log_prior_mu = -0.5 * (_LOG_2PI + 2 * np.log(s0)) - ((m - m0) ** 2 + s**2) / (2 * s0**2)
+    log_prior_sigma = a0 * np.log(b0) - special.gammaln(a0) + (a0 - 1) * loc - b0 * e_sigma
+    entropy_mu = 0.5 * (_LOG_2PI + 1) + np.log(s)
+    entropy_sigma = loc + 0.5 * (_LOG_2PI + 1) + np.log(scale)
+    return log_likelihood + log_prior_mu + log_prior_sigma + entropy_mu + entropy_sigma
+
+
+def _gamma_gradient(
+    stats_: SufficientStatistics, z: np.ndarray, priors: tuple[float, float, float, float]
+) -> np.ndarray:
+    """Gradient of the Normal x Gamma ELBO in z = (mu_loc, log mu_scale, log shape, log rate)."""
+    m0, s0, a0, b0 = priors
+    m, s, a, b = z[0], np.exp(z[1]), np.exp(z[2]), np.exp(z[3])
+    n = stats_.n
+    e_inv_var = b**2 / ((a - 1) * (a - 2))  # needs shape > 2
+    squares = stats_.sum_sq_dev + n * ((stats_.mean - m) ** 2 + s**2)
+    trigamma = special.polygamma(1, a)
+    d_m = n * (stats_.mean - m) * e_inv_var - (m - m0) / s0**2
+    d_s = -n * s * e_inv_var - s / s0**2 + 1 / s
+    d_inv_var_d_a = -e_inv_var * (1 / (a - 1) + 1 / (a - 2))
+    d_a = (a0 - 1 - n) * trigamma - 0.5 * squares * d_inv_var_d_a - b0 / b + 1 + (1 - a) * trigamma
+    d_b = (n - a0) / b - squares * e_inv_var / b + b0 * a / b**2
+    return np.array([d_m, s * d_s, a * d_a, b * d_b])
+
+
+def _lognormal_gradient(
+    stats_: SufficientStatistics, z: np.ndarray, priors: tuple[float, float, float, float]
+) -> np.ndarray:
+    """Gradient of the Normal x LogNormal ELBO in z = (mu_loc, log mu_scale, loc, log scale)."""
+    m0, s0, a0, b0 = priors
+    m, s, loc, scale = z[0], np.exp(z[1]), z[2], np.exp(z[3])
+    n = stats_.n
+    e_inv_var = np.exp(-2 * loc + 2 * scale**2)
+    e_sigma = np.exp(loc + scale**2 / 2)
+    squares = stats_.sum_sq_dev + n * ((stats_.mean - m) ** 2 + s**2)
+    d_m = n * (stats_.mean - m) * e_inv_var - (m - m0) / s0**2
+    d_s = -n * s * e_inv_var - s / s0**2 + 1 / s
+    d_loc = -n + squares * e_inv_var + a0 - b0 * e_sigma
+    d_scale = -2 * squares * e_inv_var * scale - b0 * e_sigma * scale + 1 / scale
+    return np.array([d_m, s * d_s, d_loc, scale * d_scale])
+
+
+@dataclass(frozen=True)
+class NormalGammaGuide:
+    """The best guide of the Normal x Gamma family: its parameters and its (maximal) ELBO."""
+
+    mu_loc: float
+    mu_scale: float
+    shape: float
+    rate: float
+    elbo: float
+
+
+@dataclass(frozen=True)
+class NormalLogNormalGuide:
+    """The best guide of the Normal x LogNormal family: its parameters and its (maximal) ELBO."""
+
+    mu_loc: float
+    mu_scale: float
+    log_sigma_loc: float
+    log_sigma_scale: float
+    elbo: float
+
+
+def _maximise(
+    elbo: Callable[[np.ndarray], float],
+    gradient: Callable[[np.ndarray], np.ndarray],
+    z0: np.ndarray,
+) -> tuple[np.ndarray, float]:
+    """Maximise an ELBO over unconstrained z with BFGS and the exact gradient."""
+    offset = elbo(z0)  # subtracted, so that BFGS works with small, well-resolved numbers
+
+    def loss(z: np.ndarray) -> float:
+        value = elbo(z)
+        return float(offset - value) if np.isfinite(value) else np.inf
+
+    def loss_gradient(z: np.ndarray) -> np.ndarray:
+        return -gradient(z)
+
+    result = optimize.minimize(
+        loss, z0, jac=loss_gradient, method="BFGS", options={"gtol": 1e-8, "maxiter": 10_000}
+    )
+    if not np.all(np.abs(loss_gradient(result.x)) < 1e-4):
+        raise RuntimeError(f"the ELBO's maximum was not found: {result.message}")
+    return result.x, float(offset - result.fun)
+
+
+def _starting_point(stats_: SufficientStatistics) -> tuple[float, float, float]:
+    """Sample mean, sample sd, and the standard error of the mean: where the optimum lies."""
+    if stats_.n < 2 or stats_.sum_sq_dev <= 0:
+        raise ValueError("data must hold at least two different values")
+    sd = float(np.sqrt(stats_.sum_sq_dev / stats_.n))
+    return stats_.mean, sd, sd / float(np.sqrt(stats_.n))
+
+
+def best_normal_gamma_guide(
+    data: object,
+    mu_prior: tuple[float, float] = (0.0, 10.0),
+    sigma_prior: tuple[float, float] = (1.0, 0.1),
+) -> NormalGammaGuide:
+    """Maximise the exact ELBO over the Normal x Gamma family (BFGS with the exact gradient)."""
+    stats_ = _statistics(data)
+    priors = _priors(mu_prior, sigma_prior)
+    mean, sd, se = _starting_point(stats_)
+    shape0 = 2.0 * stats_.n + 3  # the sd of a sample sd is about sd / sqrt(2 n)
+    z0 = np.array([mean, np.log(se), np.log(shape0), np.log(shape0 / sd)])
+    pairs = _prior_pairs(priors)
+
+    def elbo(z: np.ndarray) -> float:
+        return float(normal_gamma_elbo(stats_, z[0], *np.exp(z[1:]), *pairs))
+
+    z, value = _maximise(elbo, lambda z: _gamma_gradient(stats_, z, priors), z0)
+    return NormalGammaGuide(float(z[0]), *(float(v) for v in np.exp(z[1:])), value)
+
+
+def best_normal_lognormal_guide(
+    data: object,
+    mu_prior: tuple[float, float] = (0.0, 10.0),
+    sigma_prior: tuple[float, float] = (1.0, 0.1),
+) -> NormalLogNormalGuide:
+    """Maximise the exact ELBO over the Normal x LogNormal family (BFGS with the exact gradient)."""
+    stats_ = _statistics(data)
+    priors = _priors(mu_prior, sigma_prior)
+    mean, sd, se = _starting_point(stats_)
+    z0 = np.array([mean, np.log(se), np.log(sd), np.log(1 / np.sqrt(2.0 * stats_.n))])
+    pairs = _prior_pairs(priors)
+
+    def elbo(z: np.ndarray) -> float:
+        return float(normal_lognormal_elbo(stats_, z[0], np.exp(z[1]), z[2], np.exp(z[3]), *pairs))
+
+    z, value = _maximise(elbo, lambda z: _lognormal_gradient(stats_, z, priors), z0)
+    return NormalLogNormalGuide(
+        float(z[0]), float(np.exp(z[1])), float(z[2]), float(np.exp(z[3])), value
+    )
+
+
+def _prior_pairs(
+    priors: tuple[float, float, float, float],
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    return (priors[0], priors[1]), (priors[2], priors[3])
+
+
+def hessian(
+    function: Callable[[np.ndarray], float], point: object, step: float = 1e-4
+) -> np.ndarray:
+    """Hessian of a scalar function at `point` by central differences (symmetric, float64)."""
+    if not callable(function):
+        raise TypeError("function must be callable")
+    x = _as_array(point, "point", positive=False)
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"point must be a non-empty 1-D array, got shape {x.shape}")
+    step = as_positive_float(step, "step")
+    d = x.size
+    basis = np.eye(d) * step
+    result = np.empty((d, d))
+    for i in range(d):
+        for j in range(i, d):
+            value = (
+                function(x + basis[i] + basis[j])
+                - function(x + basis[i] - basis[j])
+                - function(x - basis[i] + basis[j])
+                + function(x - basis[i] - basis[j])
+            ) / (4 * step**2)
+            result[i, j] = result[j, i] = float(value)
+    if not np.all(np.isfinite(result)):
+        raise ValueError("the function is not finite around point: is it inside the domain?")
+    return result
+
+
+def condition_number(matrix: object, precondition: bool = False) -> float:
+    """Largest over smallest eigenvalue of a symmetric positive definite matrix.
+
+    With `precondition=True` the matrix is first rescaled to unit diagonal, D^-1/2 H D^-1/2: what
+    is left is the ill-conditioning that no per-parameter step size (as in Adam) can remove.
+    """
+    h = _as_array(matrix, "matrix", positive=False)
+    if h.ndim != 2 or h.shape[0] != h.shape[1] or h.shape[0] == 0:
+        raise ValueError(f"matrix must be square, got shape {h.shape}")
+    if not np.allclose(h, h.T, rtol=1e-6, atol=1e-12 * np.abs(h).max()):
+        raise ValueError("matrix must be symmetric")
+    if precondition:
+        diagonal = np.diag(h)
+        if not np.all(diagonal > 0):
+            raise ValueError("matrix must have a positive diagonal to be preconditioned")
+        h = h / np.sqrt(np.outer(diagonal, diagonal))
+    eigenvalues = np.linalg.eigvalsh(h)
+    if eigenvalues[0] <= 0:
+        raise ValueError("matrix must be positive definite (a minimum of the loss)")
+    return float(eigenvalues[-1] / eigenvalues[0])
