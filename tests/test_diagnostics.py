@@ -1,0 +1,148 @@
+"""helpers.diagnostics: stopping rule, importance-weight summaries, mean-field optimum, SBC."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from pyro.ops.stats import fit_generalized_pareto
+
+from helpers import make_data
+from helpers.diagnostics import (
+    importance_diagnostics,
+    optimal_mean_field,
+    pareto_k_hat,
+    rank_histogram,
+    simulate_sbc,
+    stopping_step,
+)
+from helpers.elbo_surface import best_normal_lognormal_guide
+from helpers.posterior import SufficientStatistics
+
+
+def test_stopping_step_fires_once_the_smoothed_loss_is_flat():
+    losses = np.concatenate([np.linspace(100.0, 50.0, 100), np.full(100, 50.0)])
+    assert stopping_step(losses, window=10, rel_tol=1e-6) == 120
+    assert stopping_step(losses, window=10, rel_tol=1e-6, patience=3) == 140
+
+
+def test_stopping_step_returns_none_when_the_loss_keeps_falling():
+    assert stopping_step(np.linspace(100.0, 50.0, 200), window=10, rel_tol=1e-3) is None
+    assert stopping_step(np.ones(5), window=10, rel_tol=1e-3) is None
+
+
+def test_stopping_step_with_a_loose_tolerance_fires_at_the_first_check():
+    assert stopping_step(np.linspace(1000.0, 990.0, 100), window=10, rel_tol=0.01) == 20
+
+
+def test_stopping_step_validates_its_arguments():
+    with pytest.raises(TypeError, match="window"):
+        stopping_step(np.ones(50), window=2.5, rel_tol=0.1)
+    with pytest.raises(ValueError, match="rel_tol"):
+        stopping_step(np.ones(50), window=5, rel_tol=-1.0)
+    with pytest.raises(ValueError, match="losses"):
+        stopping_step(np.ones((5, 5)), window=5, rel_tol=0.1)
+
+
+def test_pareto_k_hat_matches_pyros_fit_on_the_tail():
+    rng = np.random.default_rng(0)
+    lw = rng.normal(size=1000)
+    lw_sorted = np.sort(lw - lw.max())
+    cutoff = lw_sorted[-int(math.ceil(3 * math.sqrt(1000))) - 1]
+    tail = lw_sorted[lw_sorted > cutoff]
+    expected, _ = fit_generalized_pareto(torch.tensor(np.exp(tail) - math.exp(cutoff)))
+    assert pareto_k_hat(lw) == pytest.approx(expected)
+
+
+def test_pareto_k_hat_recovers_the_tail_index_of_pareto_weights():
+    rng = np.random.default_rng(1)
+    for k in (0.3, 0.8):
+        weights = (rng.uniform(size=100_000) ** -k - 1) / k + 1  # generalized Pareto, shape k
+        assert pareto_k_hat(np.log(weights)) == pytest.approx(k, abs=0.1)
+
+
+def test_pareto_k_hat_is_negative_for_bounded_weights():
+    assert pareto_k_hat(np.log(np.random.default_rng(2).uniform(size=10_000))) < 0
+
+
+def test_pareto_k_hat_needs_enough_draws():
+    with pytest.raises(ValueError, match="tail"):
+        pareto_k_hat(np.zeros(20))
+
+
+def test_importance_diagnostics_of_equal_weights_are_perfect():
+    d = importance_diagnostics(np.full(100, -3.0) + np.linspace(0, 1e-9, 100))
+    assert d.ess_fraction == pytest.approx(1.0) and d.log_weight_sd < 1e-8 and d.num_samples == 100
+
+
+def test_importance_diagnostics_ess_of_one_dominant_weight_is_one_draw():
+    lw = np.concatenate([[0.0], -30.0 + 0.01 * np.random.default_rng(3).normal(size=999)])
+    assert importance_diagnostics(lw).ess_fraction == pytest.approx(1 / 1000)
+
+
+def test_importance_diagnostics_rejects_bad_input():
+    with pytest.raises(TypeError, match="log_weights"):
+        importance_diagnostics("weights")
+    with pytest.raises(ValueError, match="NaN"):
+        importance_diagnostics(np.array([0.0, np.nan, 1.0]))
+
+
+@pytest.mark.parametrize(
+    ("n", "mu", "sigma"), [(5, -30.0, 0.05), (50, 3.0, 20.0), (1000, 2.0, 4.0)]
+)
+def test_optimal_mean_field_matches_the_bfgs_optimum(n, mu, sigma):
+    data = make_data(n=n, mu=mu, sigma=sigma, seed=3)
+    stats_ = SufficientStatistics.from_data(data)
+    best = best_normal_lognormal_guide(data)
+    q = optimal_mean_field(n, stats_.mean, stats_.sum_sq_dev)
+    assert q.mu_loc[0] == pytest.approx(best.mu_loc, abs=1e-5 * best.mu_scale)
+    assert q.mu_scale[0] == pytest.approx(best.mu_scale, rel=1e-5)
+    assert q.sigma_loc[0] == pytest.approx(best.log_sigma_loc, abs=1e-5 * best.log_sigma_scale)
+    assert q.sigma_scale[0] == pytest.approx(best.log_sigma_scale, rel=1e-5)
+
+
+def test_optimal_mean_field_is_vectorised():
+    q = optimal_mean_field(100, [0.0, 5.0], [100.0, 400.0])
+    single = optimal_mean_field(100, 5.0, 400.0)
+    assert q.mu_loc.shape == (2,) and q.mu_loc[1] == pytest.approx(single.mu_loc[0])
+
+
+def test_optimal_mean_field_validates_its_arguments():
+    with pytest.raises(ValueError, match="sum_sq_dev"):
+        optimal_mean_field(10, [0.0], [0.0])
+    with pytest.raises(ValueError, match="same length"):
+        optimal_mean_field(10, [0.0, 1.0], [1.0])
+    with pytest.raises(TypeError, match="n must be an integer"):
+        optimal_mean_field(10.0, 0.0, 1.0)
+
+
+def test_sbc_ranks_of_the_optimal_guide_are_uniform_and_of_a_narrow_guide_are_not():
+    good = simulate_sbc(2000, seed=4)
+    narrow = simulate_sbc(2000, sd_factor=0.5, seed=4)
+    for name in ("mu", "sigma"):
+        assert good.ranks[name].min() >= 0 and good.ranks[name].max() <= 99
+        assert rank_histogram(good.ranks[name], 99).p_value > 1e-4
+        counts = rank_histogram(narrow.ranks[name], 99).counts
+        assert counts[0] > 2 * counts[10]  # a U shape: too many extreme ranks
+
+
+def test_sbc_is_deterministic_given_the_seed():
+    a, b = simulate_sbc(50, seed=5), simulate_sbc(50, seed=5)
+    assert np.array_equal(a.ranks["mu"], b.ranks["mu"])
+
+
+def test_rank_histogram_counts_band_and_p_value():
+    h = rank_histogram(np.arange(100).repeat(10), num_draws=99, num_bins=20)
+    assert h.counts.tolist() == [50] * 20 and h.p_value == pytest.approx(1.0)
+    assert h.band[0] < 50 < h.band[1]
+    skewed = rank_histogram(np.zeros(1000, dtype=int), num_draws=99, num_bins=20)
+    assert skewed.p_value < 1e-10
+
+
+def test_rank_histogram_validates_its_arguments():
+    with pytest.raises(ValueError, match="divide"):
+        rank_histogram(np.arange(10), num_draws=99, num_bins=7)
+    with pytest.raises(ValueError, match="between 0 and num_draws"):
+        rank_histogram(np.array([0, 100]), num_draws=99)
+    with pytest.raises(TypeError, match="num_bins"):
+        rank_histogram(np.arange(10), num_draws=99, num_bins=2.0)
