@@ -36,8 +36,8 @@ def _verdict(ok: bool, what: str, hint: str) -> Verdict:
     return Verdict(ok)
 
 
-def check_number(answer: object, expected: float, rel_tol: float, what: str, hint: str) -> Verdict:
-    """Compare a numeric answer with the expected value within a relative tolerance."""
+def as_number(answer: object, what: str, hint: str) -> float | Verdict:
+    """The answer as a finite float, or a "Not yet" verdict saying why it is not one."""
     if answer is None or answer is Ellipsis:
         return _verdict(False, f"no answer yet for {what}", hint)
     if isinstance(answer, str | bytes):
@@ -48,6 +48,14 @@ def check_number(answer: object, expected: float, rel_tol: float, what: str, hin
         return _verdict(False, f"{what} should be a single number, got {answer!r}", hint)
     if not math.isfinite(value):
         return _verdict(False, f"{what} is {value}, which is not a finite number", hint)
+    return value
+
+
+def check_number(answer: object, expected: float, rel_tol: float, what: str, hint: str) -> Verdict:
+    """Compare a numeric answer with the expected value within a relative tolerance."""
+    value = as_number(answer, what, hint)
+    if isinstance(value, Verdict):
+        return value
     ok = math.isclose(value, expected, rel_tol=rel_tol)
     detail = f"{what} = {value:.4g}" if ok else f"{what} = {value:.4g} is not right"
     return _verdict(ok, detail, hint)

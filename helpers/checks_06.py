@@ -7,27 +7,10 @@ A wrong or missing answer never raises; invalid data or priors do (a programming
 
 from __future__ import annotations
 
-import math
-
 from ._validation import as_data_array, as_positive_float
-from .checks import Verdict, _verdict, check_number
+from .checks import Verdict, _verdict, as_number, check_number
 from .model_checks import exact_predictive_p_value, student_t_posterior
 from .posterior import exact_posterior
-
-
-def _as_number(answer: object, what: str, hint: str) -> float | Verdict:
-    """The answer as a finite float, or a "Not yet" verdict saying why it is not one."""
-    if answer is None or answer is Ellipsis:
-        return _verdict(False, f"no answer yet for {what}", hint)
-    if isinstance(answer, str | bytes):
-        return _verdict(False, f"{what} should be a number, not the text {answer!r}", hint)
-    try:
-        value = float(answer)  # accepts Python and numpy numbers and one-element tensors
-    except (TypeError, ValueError):
-        return _verdict(False, f"{what} should be a single number, got {answer!r}", hint)
-    if not math.isfinite(value):
-        return _verdict(False, f"{what} is {value}, which is not a finite number", hint)
-    return value
 
 
 def check_outlier_sd_ratio(answer: object, data: object) -> Verdict:
@@ -58,7 +41,7 @@ def check_mean_without_outliers(
         "keep data[data > 0] and pass it, with the same priors, to exact_posterior; read .mu_mean"
     )
     what = "the posterior mean of mu without the two outliers"
-    value = _as_number(answer, what, hint)
+    value = as_number(answer, what, hint)
     if isinstance(value, Verdict):
         return value
     # 0.1 posterior sd, as in the notebook: an SVI fit passes; the full data's mean (about one
@@ -80,7 +63,7 @@ def check_max_p_value(
         "and the fraction of those at least as large as data.max()"
     )
     what = "the p-value of the maximum"
-    value = _as_number(answer, what, hint)
+    value = as_number(answer, what, hint)
     if isinstance(value, Verdict):
         return value
     # 0.01 covers the Monte Carlo error of a few thousand replicates and the fit's small error.
@@ -104,7 +87,7 @@ def check_fixed_nu_mean(
         "recipe and read pyro.param('mu_loc')"
     )
     what = f"the posterior mean of mu with nu = {nu:g}"
-    value = _as_number(answer, what, hint)
+    value = as_number(answer, what, hint)
     if isinstance(value, Verdict):
         return value
     # 0.25 posterior sd: as for SVI against NUTS in the notebook (mean-field fit, optimiser noise).

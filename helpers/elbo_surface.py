@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from ._validation import as_finite_float, as_pair, as_positive_float
-from .posterior import SufficientStatistics
+from ._validation import as_positive_float
+from .posterior import SufficientStatistics, validate_priors
 
 _LOG_2PI = float(np.log(2 * np.pi))
 
@@ -29,19 +29,6 @@ def _statistics(data: object) -> SufficientStatistics:
     if isinstance(data, SufficientStatistics):
         return data
     return SufficientStatistics.from_data(data)
-
-
-def _priors(
-    mu_prior: tuple[float, float], sigma_prior: tuple[float, float]
-) -> tuple[float, float, float, float]:
-    loc, scale = as_pair(mu_prior, "mu_prior")
-    concentration, rate = as_pair(sigma_prior, "sigma_prior")
-    return (
-        as_finite_float(loc, "mu_prior loc"),
-        as_positive_float(scale, "mu_prior scale"),
-        as_positive_float(concentration, "sigma_prior concentration"),
-        as_positive_float(rate, "sigma_prior rate"),
-    )
 
 
 def _as_array(value: object, name: str, positive: bool) -> np.ndarray:
@@ -74,7 +61,7 @@ def normal_gamma_elbo(
     The four guide parameters may be arrays: they broadcast, so a whole grid is one call.
     """
     stats_ = _statistics(data)
-    m0, s0, a0, b0 = _priors(mu_prior, sigma_prior)
+    m0, s0, a0, b0 = validate_priors(mu_prior, sigma_prior)
     m = _as_array(mu_loc, "mu_loc", positive=False)
     s = _as_array(mu_scale, "mu_scale", positive=True)
     a = _as_array(shape, "shape", positive=True)
@@ -108,7 +95,7 @@ def normal_lognormal_elbo(
     The four guide parameters may be arrays: they broadcast, so a whole grid is one call.
     """
     stats_ = _statistics(data)
-    m0, s0, a0, b0 = _priors(mu_prior, sigma_prior)
+    m0, s0, a0, b0 = validate_priors(mu_prior, sigma_prior)
     m = _as_array(mu_loc, "mu_loc", positive=False)
     s = _as_array(mu_scale, "mu_scale", positive=True)
     loc = _as_array(log_sigma_loc, "log_sigma_loc", positive=False)
@@ -221,7 +208,7 @@ def best_normal_gamma_guide(
 ) -> NormalGammaGuide:
     """Maximise the exact ELBO over the Normal x Gamma family (BFGS with the exact gradient)."""
     stats_ = _statistics(data)
-    priors = _priors(mu_prior, sigma_prior)
+    priors = validate_priors(mu_prior, sigma_prior)
     mean, sd, se = _starting_point(stats_)
     shape0 = 2.0 * stats_.n + 3  # the sd of a sample sd is about sd / sqrt(2 n)
     z0 = np.array([mean, np.log(se), np.log(shape0), np.log(shape0 / sd)])
@@ -241,7 +228,7 @@ def best_normal_lognormal_guide(
 ) -> NormalLogNormalGuide:
     """Maximise the exact ELBO over the Normal x LogNormal family (BFGS with the exact gradient)."""
     stats_ = _statistics(data)
-    priors = _priors(mu_prior, sigma_prior)
+    priors = validate_priors(mu_prior, sigma_prior)
     mean, sd, se = _starting_point(stats_)
     z0 = np.array([mean, np.log(se), np.log(sd), np.log(1 / np.sqrt(2.0 * stats_.n))])
     pairs = _prior_pairs(priors)

@@ -19,23 +19,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import special, stats
 
-from ._validation import as_data_array, as_finite_float, as_pair, as_positive_float
-from .posterior import exact_posterior
+from ._validation import as_data_array, as_finite_float, as_positive_float
+from .posterior import exact_posterior, validate_priors
 
 _STATISTICS = ("min", "max")
-
-
-def _priors(
-    mu_prior: tuple[float, float], sigma_prior: tuple[float, float]
-) -> tuple[float, float, float, float]:
-    loc, scale = as_pair(mu_prior, "mu_prior")
-    concentration, rate = as_pair(sigma_prior, "sigma_prior")
-    return (
-        as_finite_float(loc, "mu_prior loc"),
-        as_positive_float(scale, "mu_prior scale"),
-        as_positive_float(concentration, "sigma_prior concentration"),
-        as_positive_float(rate, "sigma_prior rate"),
-    )
 
 
 def _count(value: object, name: str) -> int:
@@ -55,7 +42,7 @@ def sample_exact_posterior(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw (mu, sigma) from the exact posterior: sigma from its grid, then mu given sigma."""
     x = as_data_array(data)
-    loc, scale, _, _ = _priors(mu_prior, sigma_prior)
+    loc, scale, _, _ = validate_priors(mu_prior, sigma_prior)
     num_samples = _count(num_samples, "num_samples")
     post = exact_posterior(x, mu_prior=mu_prior, sigma_prior=sigma_prior)
     grid, density = post.sigma_grid, post.sigma_density
@@ -144,7 +131,7 @@ def student_t_posterior(
     """
     x = as_data_array(data)
     nu = as_positive_float(nu, "nu")
-    priors = _priors(mu_prior, sigma_prior)
+    priors = validate_priors(mu_prior, sigma_prior)
     spread = max(float(np.ptp(x)), 1e-3 * max(1.0, float(np.abs(x).max())))
     mu = np.linspace(x.min() - spread, x.max() + spread, 241)
     log_sigma = np.linspace(np.log(spread) - 9, np.log(spread) + 2, 241)

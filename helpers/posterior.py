@@ -155,6 +155,20 @@ def _quadrature_posterior(
     )
 
 
+def validate_priors(
+    mu_prior: tuple[float, float], sigma_prior: tuple[float, float]
+) -> tuple[float, float, float, float]:
+    """Check the course's prior pairs; return (loc, scale, concentration, rate) as floats."""
+    loc, scale = as_pair(mu_prior, "mu_prior")
+    concentration, rate = as_pair(sigma_prior, "sigma_prior")
+    return (
+        as_finite_float(loc, "mu_prior loc"),
+        as_positive_float(scale, "mu_prior scale"),
+        as_positive_float(concentration, "sigma_prior concentration"),
+        as_positive_float(rate, "sigma_prior rate"),
+    )
+
+
 def exact_posterior(
     data: object,
     mu_prior: tuple[float, float] = (0.0, 10.0),
@@ -166,12 +180,7 @@ def exact_posterior(
     of the Gamma prior on sigma. The defaults are the original tutorial's priors.
     """
     stats_ = SufficientStatistics.from_data(data)
-    loc, scale = as_pair(mu_prior, "mu_prior")
-    loc = as_finite_float(loc, "mu_prior loc")
-    scale = as_positive_float(scale, "mu_prior scale")
-    concentration, rate = as_pair(sigma_prior, "sigma_prior")
-    concentration = as_positive_float(concentration, "sigma_prior concentration")
-    rate = as_positive_float(rate, "sigma_prior rate")
+    loc, scale, concentration, rate = validate_priors(mu_prior, sigma_prior)
     if stats_.sum_sq_dev == 0 and stats_.n >= concentration + 1:
         # Near sigma = 0 the density behaves like sigma^(concentration - n): not integrable.
         raise ValueError(
