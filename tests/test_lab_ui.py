@@ -31,26 +31,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from _browser import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "build" / "test-artifacts" / "lab"
 NOTEBOOK = "00_start_here.ipynb"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--disable-extensions",
-]
-NO_CHROMIUM = (
-    f"Chromium not found at {CHROMIUM}: run `make browser-deps` (Debian: apt-get install "
-    "chromium) to enable the browser tests"
-)
 # JupyterLab plugins that would ask the internet for news or for extensions to install.
 DISABLED_PLUGINS = {
     "@jupyterlab/apputils-extension:announcements": True,

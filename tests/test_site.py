@@ -8,33 +8,16 @@ Screenshots of every page are saved in build/test-artifacts/site/ (look at them)
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from _browser import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "build" / "test-artifacts" / "site"
-# Headless Chromium as root, and with nothing that phones home (updates, sync, field trials).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--disable-extensions",
-]
-NO_CHROMIUM = (
-    f"Chromium not found at {CHROMIUM}: run `make browser-deps` (Debian: apt-get install "
-    "chromium) to enable the browser tests"
-)
 
 spec = importlib.util.spec_from_file_location("build_site", ROOT / "tools" / "build_site.py")
 build_site = importlib.util.module_from_spec(spec)
