@@ -2,22 +2,24 @@
 and a training notebook gives identical text outputs when run twice."""
 
 import copy
+import importlib.util
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 TRAINING_NOTEBOOK = ROOT / "notebooks" / "02_model_and_guide.ipynb"
 
 pytestmark = pytest.mark.robust
+spec = importlib.util.spec_from_file_location("run_notebooks", ROOT / "tools" / "run_notebooks.py")
+run_notebooks = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(run_notebooks)
 
 
 def _execute(nb, path):
-    resources = {"metadata": {"path": str(path.parent)}}
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources=resources).execute()
+    run_notebooks.execute(nb, path.parent)
     return nb
 
 

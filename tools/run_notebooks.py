@@ -21,33 +21,41 @@ RAISES = re.compile(r"^\s*#\s*NBVAL_RAISES_EXCEPTION\s*$", re.M)
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
-def run_notebook(path: Path, timeout: int = 600) -> float:
-    """Execute one notebook in place in a fresh kernel; return the seconds it took."""
-    notebook = nbformat.read(path, as_version=4)
-    notebook.metadata = {"kernelspec": KERNELSPEC}
+def execute(notebook: nbformat.NotebookNode, cwd: Path, timeout: int = 600) -> None:
+    """Execute a notebook in memory in a fresh kernel, letting marked cells fail on purpose."""
     expected_errors = []
     for cell in notebook.cells:
-        cell.metadata.pop("execution", None)
         # A cell that fails on purpose carries nbval's comment marker; nbclient needs a tag.
         if cell.cell_type == "code" and RAISES.search(cell.source):
             tags = cell.metadata.setdefault("tags", [])
             if "raises-exception" not in tags:
                 tags.append("raises-exception")
                 expected_errors.append(cell)
-    start = time.perf_counter()
     client = NotebookClient(
         notebook,
         timeout=timeout,
         kernel_name="python3",
         record_timing=False,
-        resources={"metadata": {"path": str(path.parent)}},
+        resources={"metadata": {"path": str(cwd)}},
     )
-    client.execute()
+    try:
+        client.execute()
+    finally:
+        for cell in expected_errors:
+            cell.metadata["tags"].remove("raises-exception")
+            if not cell.metadata["tags"]:
+                del cell.metadata["tags"]
+
+
+def run_notebook(path: Path, timeout: int = 600) -> float:
+    """Execute one notebook in place in a fresh kernel; return the seconds it took."""
+    notebook = nbformat.read(path, as_version=4)
+    notebook.metadata = {"kernelspec": KERNELSPEC}
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+    start = time.perf_counter()
+    execute(notebook, path.parent, timeout=timeout)
     elapsed = time.perf_counter() - start
-    for cell in expected_errors:
-        cell.metadata["tags"].remove("raises-exception")
-        if not cell.metadata["tags"]:
-            del cell.metadata["tags"]
     language_info = notebook.metadata.get("language_info", {})
     notebook.metadata = {
         "kernelspec": KERNELSPEC,
