@@ -24,13 +24,18 @@ def _execute(nb, path):
 
 
 def _text_outputs(nb):
+    """Each code cell's text output, joined: the kernel may split a stream into messages
+    differently from run to run, which is not a difference a reader sees."""
     texts = []
     for cell in nb.cells:
+        parts = []
         for output in cell.get("outputs", []):
             if "text" in output:
-                texts.append(output["text"])
+                parts.append(output["text"])
             elif "text/plain" in output.get("data", {}) and "image/png" not in output["data"]:
-                texts.append(output["data"]["text/plain"])
+                parts.append(output["data"]["text/plain"])
+        if parts:
+            texts.append("".join(parts))
     return texts
 
 
