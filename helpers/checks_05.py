@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ._validation import as_data_array
-from .checks import Verdict, _verdict, check_number
+from .checks import Verdict, _verdict, as_number, check_number
 from .diagnostics import rank_histogram, simulate_sbc
 
 
@@ -64,12 +64,9 @@ def check_wide_guide_k_hat(answer: object) -> Verdict:
         "num_particles=10_000).log_weights); a guide wider than the posterior has bounded weights"
     )
     what = "the k-hat of the twice-as-wide guide"
-    if answer is None or answer is Ellipsis or isinstance(answer, str | bytes | bool):
-        return _verdict(False, f"no numeric answer yet for {what}", hint)
-    try:
-        value = float(answer)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return _verdict(False, f"{what} should be a single number, got {answer!r}", hint)
+    value = as_number(answer, what, hint)
+    if isinstance(value, Verdict):
+        return value
     # Its weights are bounded, so k is negative (about -1 for 2 parameters); estimates from
     # 10,000 draws fall between about -1.2 and -0.6.
     ok = math.isfinite(value) and -1.5 < value < -0.3
@@ -86,12 +83,9 @@ def check_wide_sbc_p_value(answer: object, seed: int) -> Verdict:
         "read its p_value"
     )
     what = "the p-value of the ranks of mu (guide twice too wide)"
-    if answer is None or answer is Ellipsis or isinstance(answer, str | bytes | bool):
-        return _verdict(False, f"no numeric answer yet for {what}", hint)
-    try:
-        value = float(answer)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return _verdict(False, f"{what} should be a single number, got {answer!r}", hint)
+    value = as_number(answer, what, hint)
+    if isinstance(value, Verdict):
+        return value
     # The p-value is tiny (often below 1e-100), so compare on a log scale, or exactly at zero.
     if expected == 0.0 or value <= 0.0:
         ok = value == expected
