@@ -13,7 +13,7 @@ import numpy as np
 from scipy import stats
 
 from ._validation import as_data_array
-from .checks import _verdict, check_number
+from .checks import Verdict, _verdict, check_number
 from .posterior import exact_posterior
 
 # The course's priors: mu ~ Normal(loc, scale), sigma ~ Gamma(concentration, rate).
@@ -48,7 +48,7 @@ def _log_joint(x: np.ndarray, mu: float, sigma: float) -> float:
     )
 
 
-def check_fraction_smaller_sd(answer: object, simulated: object, data: object) -> bool:
+def check_fraction_smaller_sd(answer: object, simulated: object, data: object) -> Verdict:
     """Exercise 02.1: the fraction of prior-simulated data sets whose sd is below the data's."""
     sds = _as_simulated_data_sets(simulated).std(axis=1, ddof=1)
     expected = float(np.mean(sds < as_data_array(data).std(ddof=1)))
@@ -61,7 +61,7 @@ def check_fraction_smaller_sd(answer: object, simulated: object, data: object) -
     )
 
 
-def check_broken_guides(answer: object) -> bool:
+def check_broken_guides(answer: object) -> Verdict:
     """Exercise 02.2: the letters of the guides that break a rule, e.g. {"a", "d"}."""
     hint = (
         "check each guide against the four rules: same arguments as the model, a sample site "
@@ -92,7 +92,7 @@ def check_broken_guides(answer: object) -> bool:
     return _verdict(False, f"not all of guides {shown} break a rule", hint)
 
 
-def check_log_density_ratio(answer: object, data: object) -> bool:
+def check_log_density_ratio(answer: object, data: object) -> Verdict:
     """Exercise 02.3: log p(mu=2, sigma=4 | x) - log p(mu=mean, sigma=sd | x), sd with n - 1."""
     x = as_data_array(data)
     expected = _log_joint(x, 2.0, 4.0) - _log_joint(x, float(x.mean()), float(x.std(ddof=1)))
@@ -114,7 +114,7 @@ def check_log_density_ratio(answer: object, data: object) -> bool:
     return _verdict(ok, detail, hint)
 
 
-def check_gamma_guide_sigma_sd(answer: object, data: object) -> bool:
+def check_gamma_guide_sigma_sd(answer: object, data: object) -> Verdict:
     """Exercise 02.4: the posterior sd of sigma from the fitted mean/concentration Gamma guide."""
     expected = exact_posterior(as_data_array(data)).sigma_sd
     hint = (
