@@ -2,6 +2,7 @@
 
 from .data import DEFAULT_SEED, SEED_VARIABLE, course_seed, make_data
 from .environment import check_environment
+from .errors import expect_error
 from .posterior import (
     ExactPosterior,
     NormalGammaPosterior,
@@ -21,6 +22,7 @@ __all__ = [
     "check_environment",
     "course_seed",
     "exact_posterior",
+    "expect_error",
     "make_data",
     "normal_gamma_by_quadrature",
     "normal_gamma_posterior",

@@ -9,7 +9,6 @@ language info, so that re-running changes a notebook's file only where its outpu
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from pathlib import Path
@@ -17,34 +16,22 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-RAISES = re.compile(r"^\s*#\s*NBVAL_RAISES_EXCEPTION\s*$", re.M)
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
 def execute(notebook: nbformat.NotebookNode, cwd: Path, timeout: int = 600) -> None:
-    """Execute a notebook in memory in a fresh kernel, letting marked cells fail on purpose."""
-    expected_errors = []
-    for cell in notebook.cells:
-        # A cell that fails on purpose carries nbval's comment marker; nbclient needs a tag.
-        if cell.cell_type == "code" and RAISES.search(cell.source):
-            tags = cell.metadata.setdefault("tags", [])
-            if "raises-exception" not in tags:
-                tags.append("raises-exception")
-                expected_errors.append(cell)
+    """Execute a notebook in memory in a fresh kernel, as Run All would: any cell that raises
+    stops it with an error. No tag or nbval marker lets a cell fail: a lesson that shows an
+    error catches it (helpers.expect_error), so every front end runs it to the end."""
     client = NotebookClient(
         notebook,
         timeout=timeout,
         kernel_name="python3",
         record_timing=False,
+        force_raise_errors=True,  # a `raises-exception` tag does not excuse a cell either
         resources={"metadata": {"path": str(cwd)}},
     )
-    try:
-        client.execute()
-    finally:
-        for cell in expected_errors:
-            cell.metadata["tags"].remove("raises-exception")
-            if not cell.metadata["tags"]:
-                del cell.metadata["tags"]
+    client.execute()
 
 
 def run_notebook(path: Path, timeout: int = 600) -> float:
