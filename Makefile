@@ -13,16 +13,18 @@ LOCK := requirements/lock.txt
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+STUDENT_COPIES := $(sort $(wildcard student/[0-9][0-9]_*.ipynb))
 MIN_PYTHON_CHECK := import sys; sys.exit(sys.version_info < (3, 11))
 # Put the environment first on PATH so that Jupyter finds its own `python3` kernel.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help venv venv-dev check-venv lab run test test-seeds test-robust test-install \
+.PHONY: help venv venv-dev check-venv lab reset run test test-seeds test-robust test-install \
 	test-lowest lint format clean site browser-deps bench lock
 
 help:
 	@echo "make lab     set up (if needed) and open the course in JupyterLab"
+	@echo "make reset NB=02  a clean student copy of notebook 02 (your edits to it are lost)"
 	@echo "make run     execute every notebook in place in a fresh kernel (regenerates outputs)"
 	@echo "make test    set up (if needed) and run the whole test suite"
 	@echo "make test-seeds   run every notebook's asserts with other seeds (SEEDS=\"1 2 3\")"
@@ -75,15 +77,25 @@ venv: check-venv
 venv-dev: check-venv
 	@$(MAKE) --no-print-directory $(DEV_STAMP)
 
+# JupyterLab at the course root, so that notebooks/ and student/ are both in its file browser,
+# opening 00_start_here.
 lab: venv
-	$(BIN)/jupyter lab --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate notebooks/
+	$(BIN)/jupyter lab --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+		--ServerApp.root_dir=. notebooks/00_start_here.ipynb
+
+# A clean student copy of one notebook, throwing away a learner's edits: make reset NB=02.
+reset: venv
+	@test -n "$(NB)" || { echo "make reset needs a notebook number: make reset NB=02" >&2; exit 1; }
+	$(BIN)/python tools/make_student_copies.py --reset $(NB)
 
 run: venv-dev
 	$(BIN)/python tools/run_notebooks.py $(NOTEBOOKS)
 	$(BIN)/python tools/make_student_copies.py
 
+# nbval runs every notebook and every student copy top to bottom; a cell that raises fails.
 test: venv-dev
-	$(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval-lax --nbval-current-env --durations=0
+	$(BIN)/python -m pytest tests $(NOTEBOOKS) $(STUDENT_COPIES) --nbval-lax --nbval-current-env \
+		--durations=0
 
 # Time to accuracy, steps per second, cost as data grow (benchmarks/bench.py; a few minutes).
 # NumPyro's rows need the optional extra: $(BIN)/python -m pip install -e '.[bench]'.

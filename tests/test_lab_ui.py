@@ -1,15 +1,22 @@
 """The course as a learner meets it: JupyterLab in a real browser (Debian's Chromium, driven by
-Playwright) opens notebooks/00_start_here.ipynb, runs all cells from the Run menu, and the
-environment self-check reports OK for every line and "Ready to go".
+Playwright) opens each notebook, clears its outputs, runs Run > Run All Cells from the menu and
+waits for the kernel to go idle; every code cell must then have an execution count and no error
+output. That is done for every notebook in notebooks/ and for one student copy (student/02,
+whose exercise stubs must run and say "No answer yet"); for 00_start_here the environment
+self-check must also report no FAIL and "Ready to go".
 
-JupyterLab runs on 127.0.0.1 with a random token, from a temporary copy of notebooks/, with the
+One JupyterLab server serves the whole module, at the root of a temporary copy of the course
+(notebooks/ and student/ side by side, as `make lab` shows them); the notebooks run in
+sequence, each kernel shut down before the next starts.
+
+JupyterLab runs on 127.0.0.1 with a random token, with the
 project's Python first on PATH (so its `python3` kernel is the project's), and with empty
 temporary Jupyter config, data, settings and workspace folders, so nothing in the user's own
 Jupyter set-up changes the result. Neither the server nor its kernels may reach the network: both
 load tests/no_network_startup.py (the server through a sitecustomize module, the kernels also
 through the IPython profile that conftest.py installs), announcements and update checks are off,
 and the browser refuses every request that is not to the server. A screenshot is saved in
-build/test-artifacts/lab/.
+build/test-artifacts/lab/ for each notebook (its top and its end).
 """
 
 from __future__ import annotations
@@ -35,7 +42,8 @@ from _browser import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "build" / "test-artifacts" / "lab"
-NOTEBOOK = "00_start_here.ipynb"
+NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "notebooks").glob("*.ipynb"))
+STUDENT_COPY = "student/02_model_and_guide.ipynb"
 # JupyterLab plugins that would ask the internet for news or for extensions to install.
 DISABLED_PLUGINS = {
     "@jupyterlab/apputils-extension:announcements": True,
@@ -112,14 +120,18 @@ def _stop(server: subprocess.Popen, runtime: Path) -> None:
                 pass
 
 
-@pytest.fixture
-def lab(tmp_path):
-    """JupyterLab on a free loopback port, serving a copy of notebooks/; stopped afterwards.
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab on a free loopback port, serving a copy of the course; stopped afterwards.
     Yields (base URL, token, server log)."""
     if not CHROMIUM.exists():
         pytest.skip(NO_CHROMIUM)
-    root = tmp_path / "notebooks"
-    shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    tmp_path = tmp_path_factory.mktemp("lab")
+    root = tmp_path / "course"
+    for folder in ("notebooks", "student"):
+        shutil.copytree(
+            ROOT / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+        )
     token, port = secrets.token_hex(16), _free_port()
     log = tmp_path / "jupyterlab.log"
     # Render every cell, not only those in view: with JupyterLab's default windowing, cells
@@ -161,61 +173,85 @@ def lab(tmp_path):
         _stop(server, tmp_path / "runtime")
 
 
-def _expected_checks() -> int:
-    """Python itself, plus every dependency in pyproject.toml."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return 1 + len(project["dependencies"])
-
-
-def test_running_00_start_here_in_jupyterlab_reports_ready_to_go(lab):
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+@pytest.fixture(scope="module")
+def browser(lab):
+    """One headless Chromium for the module; every request off loopback is refused and logged."""
     from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _shut_down_kernels(base: str, token: str) -> None:
+    """Delete every session (and so its kernel) through the server's REST API."""
+    headers = {"Authorization": f"token {token}"}
+    with urllib.request.urlopen(
+        urllib.request.Request(f"{base}/api/sessions", headers=headers)
+    ) as r:
+        sessions = json.load(r)
+    for session in sessions:
+        request = urllib.request.Request(
+            f"{base}/api/sessions/{session['id']}", headers=headers, method="DELETE"
+        )
+        urllib.request.urlopen(request).close()
+
+
+def _run_all(lab, browser, notebook: str) -> dict:
+    """Open `notebook` in JupyterLab, clear its outputs, Run All Cells from the menu, wait until
+    the kernel is idle; return what a learner would see."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     base, token, log = lab
     remote: list[str] = []
     page_errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+    name = Path(notebook).stem + ("-student" if notebook.startswith("student/") else "")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    try:
+
+        def refuse(route) -> None:
+            remote.append(route.request.url)
+            route.abort()
+
+        context.route(lambda url: urlsplit(url).hostname not in LOOPBACK, refuse)
+        page = context.new_page()
+        page.on("pageerror", lambda error: page_errors.append(str(error)))
+        page.goto(f"{base}/lab/tree/{notebook}?token={token}")
+
+        # The notebook is open and its kernel (the project's python3) has started.
+        status = page.locator("#jp-main-statusbar")
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 1000})
-
-            def refuse(route) -> None:
-                remote.append(route.request.url)
-                route.abort()
-
-            context.route(lambda url: urlsplit(url).hostname not in LOOPBACK, refuse)
-            page = context.new_page()
-            page.on("pageerror", lambda error: page_errors.append(str(error)))
-            page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}")
-
-            # The notebook is open and its kernel (the project's python3) has started.
-            status = page.locator("#jp-main-statusbar")
-            try:
-                page.wait_for_function(
-                    """() => document.querySelector('#jp-main-statusbar')?.innerText
-                      .includes('Python 3 (ipykernel) | Idle')""",
-                    timeout=KERNEL_START_S * 1000,
-                )
-            except PlaywrightTimeout:
-                pytest.fail(f"no idle python3 kernel; the status bar says {status.inner_text()!r}")
-
-            # Edit > Clear Outputs of All Cells (so that nothing stored can pass for a result),
-            # then Run > Run All Cells, as a learner would.
-            page.get_by_role("menuitem", name="Edit", exact=True).click()
-            page.get_by_role("menuitem", name=re.compile(r"^Clear Outputs of All Cells")).click()
-            outputs = page.locator(".jp-NotebookPanel .jp-OutputArea-output")
             page.wait_for_function(
-                """() => document.querySelectorAll(
-                  '.jp-NotebookPanel .jp-OutputArea-output').length === 0
-                  && ![...document.querySelectorAll('.jp-NotebookPanel .jp-InputPrompt')]
-                    .some((p) => /\\d/.test(p.innerText))"""
+                """() => document.querySelector('#jp-main-statusbar')?.innerText
+                  .includes('Python 3 (ipykernel) | Idle')""",
+                timeout=KERNEL_START_S * 1000,
             )
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).first.click()
-            # Done when the kernel is idle, no cell is queued or running ([*]) and the first has
-            # run; a cell that raises stops the rest, which then keep an empty prompt.
+        except PlaywrightTimeout:
+            pytest.fail(f"{notebook}: no idle python3 kernel; status bar {status.inner_text()!r}")
+
+        # Edit > Clear Outputs of All Cells (so that nothing stored can pass for a result),
+        # then Run > Run All Cells, as a learner would.
+        page.get_by_role("menuitem", name="Edit", exact=True).click()
+        page.get_by_role("menuitem", name=re.compile(r"^Clear Outputs of All Cells")).click()
+        outputs = page.locator(".jp-NotebookPanel .jp-OutputArea-output")
+        page.wait_for_function(
+            """() => document.querySelectorAll(
+              '.jp-NotebookPanel .jp-OutputArea-output').length === 0
+              && ![...document.querySelectorAll('.jp-NotebookPanel .jp-InputPrompt')]
+                .some((p) => /\\d/.test(p.innerText))""",
+            timeout=KERNEL_START_S * 1000,
+        )
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).first.click()
+        # Done when the kernel is idle, no cell is queued or running ([*]) and the first has
+        # run; a cell that raises stops the rest, which then keep an empty prompt.
+        try:
             page.wait_for_function(
                 """() => {
                   const prompts = [...document.querySelectorAll(
@@ -226,39 +262,87 @@ def test_running_00_start_here_in_jupyterlab_reports_ready_to_go(lab):
                 }""",
                 timeout=RUN_ALL_S * 1000,
             )
-            prompts = page.locator(".jp-NotebookPanel .jp-CodeCell .jp-InputPrompt")
-            not_run = [p for p in prompts.all_inner_texts() if not re.search(r"\[\d+\]", p)]
+        except PlaywrightTimeout:
+            page.screenshot(path=str(ARTIFACTS / f"{name}-timeout.png"))
+            pytest.fail(f"{notebook}: Run All did not finish within {RUN_ALL_S} s")
+        prompts = page.locator(".jp-NotebookPanel .jp-CodeCell .jp-InputPrompt")
+        not_run = [p for p in prompts.all_inner_texts() if not re.search(r"\[\d+\]", p)]
 
-            cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
-            first_output = cells.first.locator(".jp-OutputArea-output")
-            first_output.scroll_into_view_if_needed()
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "00_start_here-self-check.png"))
-            text = first_output.inner_text()
-            # JupyterLab shows an exception as stderr text with its traceback.
-            stderr = page.locator(
-                ".jp-NotebookPanel [data-mime-type='application/vnd.jupyter.stderr']"
-            ).all_inner_texts()
-            errors = [text[-500:] for text in stderr if "Traceback" in text]
-            figures = page.evaluate(
-                "[...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output img')]"
-                ".map((img) => img.naturalWidth)"
-            )
-            outputs.last.scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / "00_start_here-end.png"))
-        finally:
-            browser.close()
+        cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
+        first_output = cells.first.locator(".jp-OutputArea-output")
+        first_output.first.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"{name}-top.png"))
+        first_text = "\n".join(first_output.all_inner_texts())
+        # JupyterLab shows an exception as stderr text with its traceback.
+        stderr = page.locator(
+            ".jp-NotebookPanel [data-mime-type='application/vnd.jupyter.stderr']"
+        ).all_inner_texts()
+        errors = [text[-500:] for text in stderr if "Traceback" in text or "Error" in text]
+        figures = page.evaluate(
+            "[...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output img')]"
+            ".map((img) => img.naturalWidth)"
+        )
+        texts = page.locator(".jp-NotebookPanel .jp-OutputArea-output").all_inner_texts()
+        outputs.last.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"{name}-end.png"))
+    finally:
+        context.close()
+        _shut_down_kernels(base, token)
+    return {
+        "not_run": not_run,
+        "errors": errors,
+        "figures": figures,
+        "first_text": first_text,
+        "texts": texts,
+        "page_errors": page_errors,
+        "remote": remote,
+        "log": log.read_text(),
+    }
 
-    lines = [line for line in text.splitlines() if line.strip()]
+
+def _assert_ran_cleanly(result: dict, notebook: str) -> None:
+    assert result["not_run"] == [], f"{notebook}: cells that did not run: {result['not_run']}"
+    assert result["errors"] == [], f"{notebook}: a cell raised an error"
+    assert all(width > 0 for width in result["figures"]), f"{notebook}: a figure did not show"
+    assert result["page_errors"] == [], f"{notebook}: JupyterLab hit a JavaScript error"
+    assert result["remote"] == [], f"{notebook}: the browser tried to reach the network"
+    assert NETWORK_REFUSED not in result["log"], "the server or a kernel tried the network"
+
+
+def _expected_checks() -> int:
+    """Python itself, plus every runtime dependency in pyproject.toml."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return 1 + len(project["dependencies"])
+
+
+def test_running_00_start_here_in_jupyterlab_reports_ready_to_go(lab, browser):
+    result = _run_all(lab, browser, "notebooks/00_start_here.ipynb")
+    _assert_ran_cleanly(result, "00_start_here")
+    lines = [line for line in result["first_text"].splitlines() if line.strip()]
     *checks, summary = lines
-    failed = [line for line in checks if not line.startswith("OK")]
+    failed = [line for line in checks if line.startswith("FAIL")]
     assert failed == [], "the self-check reported problems"
     expected = _expected_checks()
-    assert len(checks) == expected, f"expected {expected} checks (Python + pyproject's pins)"
-    assert summary == f"{expected} of {expected} checks passed. Ready to go."
-    assert errors == [], "a cell raised an error"
-    assert not_run == [], "some cells did not run"
-    assert figures and all(width > 0 for width in figures), "the histogram did not show"
-    assert page_errors == [], "JupyterLab hit a JavaScript error"
-    assert remote == [], "the browser tried to reach the network"
-    assert NETWORK_REFUSED not in log.read_text(), "the server or a kernel tried the network"
+    assert len(checks) == expected, f"expected {expected} checks (Python + pyproject's runtime)"
+    assert (
+        summary.startswith(f"{expected} of {expected} checks passed") and "Ready to go" in summary
+    )
+    assert result["figures"], "the histogram did not show"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS[1:], ids=[Path(n).stem for n in NOTEBOOKS[1:]])
+def test_run_all_in_jupyterlab_runs_every_cell_without_an_error(lab, browser, notebook):
+    result = _run_all(lab, browser, notebook)
+    _assert_ran_cleanly(result, notebook)
+    assert result["figures"], f"{notebook}: no figure showed"
+
+
+def test_run_all_of_a_student_copy_runs_every_stub_and_gives_nothing_away(lab, browser):
+    result = _run_all(lab, browser, STUDENT_COPY)
+    _assert_ran_cleanly(result, STUDENT_COPY)
+    student = json.loads((ROOT / STUDENT_COPY).read_text())
+    headings = ["## Exercises" in "".join(c["source"]) for c in student["cells"]]
+    stubs = [c for c in student["cells"][headings.index(True) :] if c["cell_type"] == "code"]
+    said = [text for text in result["texts"] if "No answer yet" in text]
+    assert len(said) == len(stubs), "each exercise stub should say 'No answer yet', once"
+    assert not any("Correct:" in text for text in result["texts"]), "an empty stub passed"

@@ -12,9 +12,6 @@ spec = importlib.util.spec_from_file_location(
 )
 make_student_copies = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(make_student_copies)
-spec = importlib.util.spec_from_file_location("run_notebooks", ROOT / "tools" / "run_notebooks.py")
-run_notebooks = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(run_notebooks)
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 LESSONS = [p for p in NOTEBOOKS if not p.name.startswith("00_")]
@@ -30,14 +27,59 @@ def test_student_copy_keeps_the_lesson_and_drops_the_solutions(path):
     student = nbformat.read(ROOT / "student" / path.name, as_version=4)
     nbformat.validate(student)
     start = make_student_copies._heading_index(full.cells, "## Solutions")
-    assert start is not None, "a lesson needs a '## Solutions' section"
-    assert student.cells[:start] == full.cells[:start], "everything before the solutions is kept"
-    stub = student.cells[start]
+    exercises = make_student_copies._heading_index(full.cells, "## Exercises")
+    assert start is not None and exercises is not None, "a lesson needs Exercises and Solutions"
+    banner = student.cells[1]
+    assert "Student copy" in banner.source and f"make reset NB={path.name[:2]}" in banner.source
+    kept = [student.cells[0]] + student.cells[2 : exercises + 1]
+    assert kept == full.cells[:exercises], "everything before the exercises is kept, outputs too"
+    stub = student.cells[start + 1]
     assert "student copy" in stub.source and path.name in stub.source
     solution_code = [c.source for c in full.cells[start:] if c.cell_type == "code"]
-    student_code = [c.source for c in student.cells[start:] if c.cell_type == "code"]
+    student_code = [c.source for c in student.cells[start + 1 :] if c.cell_type == "code"]
     assert solution_code and not set(solution_code) & set(student_code)
-    assert any("## Where next" in c.source for c in student.cells[start:])
+    assert any("## Where next" in c.source for c in student.cells[start + 1 :])
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.name for p in LESSONS])
+def test_student_copy_has_no_stored_output_from_the_exercises_on(path):
+    """A learner sees no verdict, feedback or solution before running the exercise."""
+    student = nbformat.read(ROOT / "student" / path.name, as_version=4)
+    exercises = make_student_copies._heading_index(student.cells, "## Exercises")
+    for cell in student.cells[exercises:]:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, cell.source[:80]
+
+
+STUDENT_COPIES = sorted((ROOT / "student").glob("*.ipynb"))
+# What a self-check prints: its verdicts, each followed by feedback that may name the method.
+# (The lesson's own outputs may say "Hint" - 03's divergence guard does - and are kept.)
+GIVEAWAYS = ("Correct:", "Not yet", "No answer yet", "No prediction yet")
+
+
+@pytest.mark.parametrize("path", STUDENT_COPIES, ids=[p.name for p in STUDENT_COPIES])
+def test_no_stored_output_in_a_student_copy_holds_a_hint_or_a_solution(path):
+    student = nbformat.read(path, as_version=4)
+    found = []
+    for index, cell in enumerate(student.cells):
+        for output in cell.get("outputs", []):
+            text = "".join(output.get("text", "")) + "".join(
+                "".join(v) for k, v in output.get("data", {}).items() if k.startswith("text/")
+            )
+            found += [f"cell {index}: {word}" for word in GIVEAWAYS if word in text]
+    assert not found, found
+
+
+def test_the_check_catches_a_stored_verdict(tmp_path):
+    """The giveaway scan can fail: a copy with a stored self-check output is caught."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("check(answer)", execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="Not yet: x.\nHint: y")]
+    nb.cells = [cell]
+    path = tmp_path / "leaky.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(AssertionError, match="Not yet"):
+        test_no_stored_output_in_a_student_copy_holds_a_hint_or_a_solution(path)
 
 
 def test_student_copy_of_a_notebook_without_solutions_is_unchanged():
@@ -49,8 +91,18 @@ def test_student_copy_of_a_notebook_without_solutions_is_unchanged():
     assert make_student_copies.student_copy(nb, "x.ipynb").cells == nb.cells
 
 
-@pytest.mark.robust
-@pytest.mark.parametrize("path", LESSONS, ids=[p.name for p in LESSONS])
-def test_student_copy_runs_end_to_end(path, tmp_path):
-    student = nbformat.read(ROOT / "student" / path.name, as_version=4)
-    run_notebooks.execute(student, ROOT / "notebooks")
+def test_reset_restores_a_clean_student_copy(tmp_path, monkeypatch):
+    monkeypatch.setattr(make_student_copies, "TARGET", tmp_path)
+    name = LESSONS[0].name
+    (tmp_path / name).write_text("a learner's broken notebook")
+    assert make_student_copies.main(["--reset", name[:2]]) == 0
+    expected = nbformat.writes(
+        make_student_copies.student_copy(nbformat.read(LESSONS[0], as_version=4), name)
+    )
+    assert (tmp_path / name).read_text() == expected + "\n"
+
+
+@pytest.mark.parametrize("number", ["99", "x", "0"])
+def test_reset_of_an_unknown_notebook_says_which_exist(number):
+    with pytest.raises(SystemExit, match="choose one of 00, 01"):
+        make_student_copies.reset(number)

@@ -1,13 +1,20 @@
 """Generate the student copies of the notebooks: the same lessons without the solutions.
 
-Usage: python tools/make_student_copies.py [--check]
+Usage: python tools/make_student_copies.py [--check | --reset NN]
 
 The notebooks in notebooks/ are the source: complete lessons whose exercises are followed by a
-"## Solutions" section. A student copy, written to student/ under the same name, keeps every
-cell up to that section as it is (exercise cells there already hold an `answer = None` stub and
-a self-check), and replaces the whole Solutions section by one cell that says where the
-solutions are, so that a workshop can hand out notebooks without the answers. `--check` writes
-nothing and exits 1 if any student copy is missing or out of date.
+"## Solutions" section. A student copy, written to student/ under the same name:
+
+- opens with a note that it is the student copy and how to get a clean one back;
+- keeps every cell up to the Exercises section as it is, with its outputs;
+- keeps the exercises (each an `answer = None` stub and a self-check) but clears the outputs of
+  every cell from the Exercises heading on, so that no stored self-check output shows a verdict
+  or feedback before the learner has tried;
+- replaces the whole Solutions section by one cell that says where the solutions are.
+
+`--check` writes nothing and exits 1 if any student copy is missing or out of date. `--reset NN`
+rewrites the student copy of notebook NN (e.g. `--reset 02`) afresh, throwing away a learner's
+edits to it (`make reset NB=02`).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "notebooks"
 TARGET = ROOT / "student"
 SOLUTIONS_HEADING = "## Solutions"
+EXERCISES_HEADING = "## Exercises"
 
 
 def _heading_index(cells: list, heading: str) -> int | None:
@@ -32,13 +40,33 @@ def _heading_index(cells: list, heading: str) -> int | None:
     return None
 
 
+def _banner(name: str) -> nbformat.NotebookNode:
+    number = name[:2]
+    return nbformat.v4.new_markdown_cell(
+        id="student-copy-banner",
+        source=f"> **Student copy.** The exercises at the end have self-checks but no solutions; "
+        f"the full lesson is `notebooks/{name}`. To start this copy afresh (your changes are "
+        f"lost), run `make reset NB={number}` in the course folder, or without make "
+        f"`python tools/make_student_copies.py --reset {number}`.",
+    )
+
+
+def _clear(cell: nbformat.NotebookNode) -> None:
+    if cell.cell_type == "code":
+        cell.outputs = []
+        cell.execution_count = None
+
+
 def student_copy(notebook: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
-    """Return the student version of a notebook: its Solutions section replaced by a stub."""
+    """Return the student version of a notebook: exercise outputs cleared, solutions removed."""
     copy = nbformat.reads(nbformat.writes(notebook), as_version=4)
     cells = copy.cells
     start = _heading_index(cells, SOLUTIONS_HEADING)
     if start is None:
         return copy
+    exercises = _heading_index(cells, EXERCISES_HEADING)
+    for cell in cells[exercises if exercises is not None else start :]:
+        _clear(cell)
     end, rest = len(cells), []
     for index in range(start + 1, len(cells)):
         lines = cells[index].source.splitlines()
@@ -55,7 +83,7 @@ def student_copy(notebook: nbformat.NotebookNode, name: str) -> nbformat.Noteboo
         f"notebook, `notebooks/{name}`. Try each exercise first; its self-check tells you when "
         "you have it.",
     )
-    copy.cells = cells[:start] + [stub] + rest + cells[end:]
+    copy.cells = cells[:1] + [_banner(name)] + cells[1:start] + [stub] + rest + cells[end:]
     return copy
 
 
@@ -69,8 +97,28 @@ def expected_copies() -> dict[Path, str]:
     return copies
 
 
+def reset(number: str) -> Path:
+    """Rewrite the student copy of notebook `number` ("02") from its source; return its path."""
+    matches = sorted(SOURCE.glob(f"{number}_*.ipynb")) if number.isdigit() else []
+    if len(matches) != 1:
+        known = ", ".join(p.name[:2] for p in sorted(SOURCE.glob("[0-9][0-9]_*.ipynb")))
+        raise SystemExit(f"no notebook numbered {number!r}: choose one of {known}")
+    path = TARGET / matches[0].name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(expected_copies()[path])
+    return path
+
+
 def main(argv: list[str]) -> int:
-    """Write the student copies, or with --check report those that are out of date."""
+    """Write the student copies, or with --check report those that are out of date, or with
+    --reset NN rewrite one of them."""
+    if "--reset" in argv:
+        index = argv.index("--reset")
+        if index + 1 >= len(argv):
+            raise SystemExit("--reset needs a notebook number, e.g. --reset 02")
+        path = reset(argv[index + 1])
+        print(f"student/{path.name} is a clean student copy again")
+        return 0
     check = "--check" in argv
     stale = []
     expected = expected_copies()
