@@ -78,10 +78,11 @@ venv-dev: check-venv
 	@$(MAKE) --no-print-directory $(DEV_STAMP)
 
 # JupyterLab at the course root, so that notebooks/ and student/ are both in its file browser,
-# opening 00_start_here.
+# opening 00_start_here. LAB_ARGS passes options on, e.g. LAB_ARGS="--port 8890 --no-browser".
+LAB_ARGS ?=
 lab: venv
 	$(BIN)/jupyter lab --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
-		--ServerApp.root_dir=. notebooks/00_start_here.ipynb
+		--ServerApp.root_dir=. $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 # A clean student copy of one notebook, throwing away a learner's edits: make reset NB=02.
 reset: venv
