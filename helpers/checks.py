@@ -8,7 +8,7 @@ returns a `Verdict` that is true or false, so a learner can run it and a solutio
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,6 +70,46 @@ def not_yet(what: str, feedback: str) -> Verdict:
     """The verdict for a wrong answer: what is wrong, then feedback on the likely mistake."""
     print(f"Not yet: {what}.\n{feedback}")
     return Verdict(False)
+
+
+NO_PREDICTION = "No prediction yet: write it down before you run anything."
+
+
+def is_empty(value: object) -> bool:
+    """True for an answer or prediction not given yet (None, or ...)."""
+    return value is None or value is Ellipsis
+
+
+def no_answer_with_prediction(what: str, prediction: object) -> Verdict:
+    """A "predict, then run" exercise not attempted: "No answer yet", and "No prediction yet"
+    if that is missing too. A prediction is judged only together with an answer, so that its
+    feedback gives nothing away."""
+    verdict = no_answer(what)
+    if is_empty(prediction):
+        print(NO_PREDICTION)
+    return verdict
+
+
+def both_right(answer: Verdict, prediction: Verdict) -> Verdict:
+    """Correct only when the answer and the prediction both are."""
+    return Verdict(answer.ok and prediction.ok)
+
+
+def with_prediction(
+    verdict: Verdict, prediction: object, judge_prediction: Callable[[object], Verdict]
+) -> Verdict:
+    """The verdict of a "predict, then run" exercise: its answer's, then its prediction's.
+
+    Without a prediction the exercise is not done, whatever the answer. A prediction is judged
+    only once the answer is right: the feedback on a wrong prediction explains the result, which
+    would give the answer away before the learner has computed it.
+    """
+    if is_empty(prediction):
+        print(NO_PREDICTION)
+        return Verdict(False)
+    if not verdict:
+        return verdict
+    return judge_prediction(prediction)
 
 
 def _verdict(ok: bool, what: str, hint: str) -> Verdict:
@@ -202,9 +242,9 @@ def check_sd_ratio(answer: object, prediction: object = None) -> Verdict:
     what = "the ratio of posterior sds of mu (n = 4,000 over 1,000)"
     value = as_number(answer, what)
     if isinstance(value, Verdict):
-        no_prediction = prediction is None or prediction is Ellipsis
+        no_prediction = is_empty(prediction)
         if (answer is None or answer is Ellipsis) and no_prediction:
-            print("No prediction yet: write it down before you run anything.")
+            print(NO_PREDICTION)
         return value
     expected = exact_posterior(make_data(n=4000)).mu_sd / exact_posterior(make_data()).mu_sd
     # Right answers: the ratio of exact posterior sds, and that of the standard errors s / sqrt(n)
@@ -226,8 +266,8 @@ def check_sd_ratio(answer: object, prediction: object = None) -> Verdict:
             Mistake(1 / expected**2, "This is the reciprocal of the ratio of the variances."),
         ]
         verdict = judge(value, expected, what, rel_tol=0.005, mistakes=mistakes)
-    if prediction is None or prediction is Ellipsis:
-        print("No prediction yet: write it down before you run anything.")
+    if is_empty(prediction):
+        print(NO_PREDICTION)
         return Verdict(False)
     guess = as_number(prediction, "your prediction")
     if isinstance(guess, Verdict):
@@ -346,9 +386,9 @@ def check_strong_prior_mean(answer: object, data: object, prediction: object = N
     what = "the posterior mean of mu under the prior Normal(0, 0.1)"
     value = as_number(answer, what)
     if isinstance(value, Verdict):
-        no_prediction = prediction is None or prediction is Ellipsis
+        no_prediction = is_empty(prediction)
         if (answer is None or answer is Ellipsis) and no_prediction:
-            print("No prediction yet: write it down before you run anything.")
+            print(NO_PREDICTION)
         return value
     prior_sd = 0.1
     expected = exact_posterior(x, mu_prior=(0.0, prior_sd)).mu_mean
@@ -390,8 +430,8 @@ def check_strong_prior_mean(answer: object, data: object, prediction: object = N
             ),
         ]
         verdict = judge(value, expected, what, rel_tol=0.01, mistakes=mistakes)
-    if prediction is None or prediction is Ellipsis:
-        print("No prediction yet: write it down before you run anything.")
+    if is_empty(prediction):
+        print(NO_PREDICTION)
         return Verdict(False)
     nearer_zero = abs(expected) < abs(expected - mean)
     if isinstance(prediction, str):

@@ -15,7 +15,19 @@ import numpy as np
 from scipy import stats
 
 from ._validation import as_data_array
-from .checks import Mistake, Verdict, as_number, correct, judge, no_answer, not_yet
+from .checks import (
+    NO_PREDICTION,
+    Mistake,
+    Verdict,
+    as_number,
+    both_right,
+    correct,
+    is_empty,
+    judge,
+    no_answer,
+    no_answer_with_prediction,
+    not_yet,
+)
 from .posterior import exact_posterior
 
 # The course's priors: mu ~ Normal(loc, scale), sigma ~ Gamma(concentration, rate).
@@ -25,7 +37,6 @@ SIGMA_PRIOR = (1.0, 0.1)
 # complains about when they are run (an error or a warning).
 BROKEN_GUIDES = frozenset("abce")
 PYRO_COMPLAINS = frozenset("bce")
-NO_PREDICTION = "No prediction yet: write it down before you run anything."
 
 
 def _as_simulated_data_sets(simulated: object) -> np.ndarray:
@@ -56,23 +67,6 @@ def _log_joint(x: np.ndarray, mu: float, sigma: float, prior: bool = True) -> fl
     )
 
 
-def _is_empty(value: object) -> bool:
-    return value is None or value is Ellipsis
-
-
-def _no_answer(what: str, prediction: object) -> Verdict:
-    """An exercise not attempted: "No answer yet", and "No prediction yet" if that is missing
-    too. A prediction is judged only together with an answer, so it gives nothing away."""
-    verdict = no_answer(what)
-    if _is_empty(prediction):
-        print(NO_PREDICTION)
-    return verdict
-
-
-def _with_prediction(verdict: Verdict, prediction: Verdict) -> Verdict:
-    return Verdict(verdict.ok and prediction.ok)
-
-
 def check_fraction_similar_sd(
     answer: object, simulated: object, data: object, prediction: object = None
 ) -> Verdict:
@@ -81,8 +75,8 @@ def check_fraction_similar_sd(
     sds = _as_simulated_data_sets(simulated).std(axis=1, ddof=1)
     s = float(as_data_array(data).std(ddof=1))
     what = "the fraction of simulated data sets with an sd between half and twice ours"
-    if _is_empty(answer):
-        return _no_answer(what, prediction)
+    if is_empty(answer):
+        return no_answer_with_prediction(what, prediction)
     value = as_number(answer, what)
     if isinstance(value, Verdict):
         return value
@@ -131,7 +125,7 @@ def check_fraction_similar_sd(
         )
     else:
         verdict = judge(value, expected, what, rel_tol=0.0, abs_tol=0.005, mistakes=mistakes)
-    if _is_empty(prediction):
+    if is_empty(prediction):
         print(NO_PREDICTION)
         return Verdict(False)
     guess = as_number(prediction, "your prediction")
@@ -141,7 +135,7 @@ def check_fraction_similar_sd(
     # 0.37); the count matches that to within its Monte Carlo noise (sd 0.015 for 1,000 data
     # sets). 0.07 accepts "about a third" and rejects a quarter, a half and "most of them".
     if abs(guess - prior_probability) <= 0.07:
-        return _with_prediction(verdict, correct(f"your prediction, {guess:.2g}"))
+        return both_right(verdict, correct(f"your prediction, {guess:.2g}"))
     band = (
         f"P(s/2 < sigma < 2s) = exp(-{rate / 2:g} s) - exp(-{2 * rate:g} s) = "
         f"{prior_probability:.2f}"
@@ -160,7 +154,7 @@ def check_fraction_similar_sd(
             f"More data sets look like ours than you expected: the band is wide (a factor of 4), "
             f"and {prior} has much of its probability there: {band}."
         )
-    return _with_prediction(verdict, not_yet(f"your prediction, {guess:.2g}, was off", why))
+    return both_right(verdict, not_yet(f"your prediction, {guess:.2g}, was off", why))
 
 
 _RULE_BROKEN = {
@@ -218,8 +212,8 @@ def check_broken_guides(answer: object, prediction: object = None) -> Verdict:
     """Exercise 02.2 (predict, then run): the guides that Pyro complains about when they are run
     (the answer) and the guides that break a rule (the prediction), as sets of letters."""
     what = "the guides Pyro complains about"
-    if _is_empty(answer):
-        return _no_answer(what, prediction)
+    if is_empty(answer):
+        return no_answer_with_prediction(what, prediction)
     letters = _as_letters(answer, what)
     if isinstance(letters, Verdict):
         return letters
@@ -242,7 +236,7 @@ def check_broken_guides(answer: object, prediction: object = None) -> Verdict:
             f"Pyro complains about other guides than {shown}",
             _letters_feedback(letters, PYRO_COMPLAINS, _PYRO_SAYS),
         )
-    if _is_empty(prediction):
+    if is_empty(prediction):
         print(NO_PREDICTION)
         return Verdict(False)
     predicted = _as_letters(prediction, "your prediction")
@@ -250,14 +244,12 @@ def check_broken_guides(answer: object, prediction: object = None) -> Verdict:
         return Verdict(False)
     shown = ", ".join(sorted(predicted)) or "none"
     if predicted == BROKEN_GUIDES:
-        return _with_prediction(verdict, correct(f"your prediction: guides {shown} break a rule"))
+        return both_right(verdict, correct(f"your prediction: guides {shown} break a rule"))
     why = dict(_RULE_BROKEN, d=_NO_RULE_BROKEN)
     feedback = _letters_feedback(predicted, BROKEN_GUIDES, why)
     if predicted == PYRO_COMPLAINS:
         feedback += "\nPyro's messages catch only b, c and e: it does not compare supports."
-    return _with_prediction(
-        verdict, not_yet(f"your prediction, guides {shown}, was not right", feedback)
-    )
+    return both_right(verdict, not_yet(f"your prediction, guides {shown}, was not right", feedback))
 
 
 def check_log_density_ratio(answer: object, data: object) -> Verdict:
@@ -312,12 +304,12 @@ def check_gamma_guide_sigma_sd(answer: object, fitted: object, data: object) -> 
     given the fitted parameters as the dict that `fit` returns."""
     x = as_data_array(data)
     what = "the posterior sd of sigma from the Gamma guide"
-    if _is_empty(answer):
+    if is_empty(answer):
         return no_answer(what)
     value = as_number(answer, what)
     if isinstance(value, Verdict):
         return value
-    if _is_empty(fitted):
+    if is_empty(fitted):
         return not_yet(
             "no fitted parameters to judge the answer against",
             "Set fitted_gamma to what your fit of guide_gamma returned, then run the cell again.",

@@ -16,7 +16,18 @@ from collections.abc import Mapping
 import numpy as np
 
 from ._validation import as_data_array
-from .checks import Mistake, Verdict, as_number, correct, judge, no_answer, not_yet
+from .checks import (
+    NO_PREDICTION,
+    Mistake,
+    Verdict,
+    as_number,
+    both_right,
+    correct,
+    is_empty,
+    judge,
+    no_answer_with_prediction,
+    not_yet,
+)
 from .elbo_surface import (
     best_normal_gamma_guide,
     best_normal_lognormal_guide,
@@ -27,24 +38,6 @@ from .elbo_surface import (
 from .posterior import exact_posterior
 
 _GAMMA_GUIDE_PARAMS = ("mu_loc", "mu_scale", "sigma_shape", "sigma_rate")
-NO_PREDICTION = "No prediction yet: write it down before you run anything."
-
-
-def _is_empty(value: object) -> bool:
-    return value is None or value is Ellipsis
-
-
-def _no_answer(what: str, prediction: object) -> Verdict:
-    """An exercise not attempted: "No answer yet", and "No prediction yet" if that is missing
-    too. A prediction is judged only together with an answer, so it gives nothing away."""
-    verdict = no_answer(what)
-    if _is_empty(prediction):
-        print(NO_PREDICTION)
-    return verdict
-
-
-def _with_prediction(verdict: Verdict, prediction: Verdict) -> Verdict:
-    return Verdict(verdict.ok and prediction.ok)
 
 
 def _lognormal_sd(loc: float, scale: float) -> float:
@@ -194,8 +187,8 @@ def check_preconditioned_condition_number(
     (log mean, log sd) coordinates (the answer), and whether Adam copes (the prediction)."""
     x = as_data_array(data)
     what = "the preconditioned condition number in (log mean, log sd)"
-    if _is_empty(answer):
-        return _no_answer(what, prediction)
+    if is_empty(answer):
+        return no_answer_with_prediction(what, prediction)
     value = as_number(answer, what)
     if isinstance(value, Verdict):
         return value
@@ -249,12 +242,12 @@ def check_preconditioned_condition_number(
         )
     else:
         verdict = judge(value, expected, what, rel_tol=0.02, mistakes=mistakes)
-    if _is_empty(prediction):
+    if is_empty(prediction):
         print(NO_PREDICTION)
         return Verdict(False)
     copes = _yes_or_no(prediction)
     if copes is None:
-        return _with_prediction(
+        return both_right(
             verdict,
             not_yet(
                 f"your prediction {prediction!r} is not a yes or a no",
@@ -262,7 +255,7 @@ def check_preconditioned_condition_number(
             ),
         )
     if copes:
-        return _with_prediction(
+        return both_right(
             verdict, correct("your prediction: in (log mean, log sd) Adam copes with the ridge")
         )
     why = (
@@ -272,9 +265,7 @@ def check_preconditioned_condition_number(
         "log sd) the ridge lies along the log sd axis. A per-parameter step size rescales each "
         "axis, which is all this ridge needs: the preconditioned condition number is close to 1."
     )
-    return _with_prediction(
-        verdict, not_yet("your prediction, that Adam will not cope, was off", why)
-    )
+    return both_right(verdict, not_yet("your prediction, that Adam will not cope, was off", why))
 
 
 # Exercise 03.3 ------------------------------------------------------------------------------
@@ -342,8 +333,8 @@ def check_gamma_guide_kl(
     guide fitted with the recommended recipe, at its averaged parameters."""
     x = as_data_array(data)
     what = "the KL of your fit"
-    if _is_empty(answer):
-        return _no_answer(what, prediction)
+    if is_empty(answer):
+        return no_answer_with_prediction(what, prediction)
     value = as_number(answer, what)
     if isinstance(value, Verdict):
         return value
@@ -406,14 +397,14 @@ def check_gamma_guide_kl(
             )
         else:
             verdict = judge(value, expected, what, rel_tol=0.1, mistakes=mistakes, fmt=".3g")
-    if _is_empty(prediction):
+    if is_empty(prediction):
         print(NO_PREDICTION)
         return Verdict(False)
     side = _above_or_below(prediction)
     if isinstance(side, Verdict):
         return Verdict(False)
     if side == "above":
-        return _with_prediction(verdict, correct("your prediction: the KL stays above 1 nat"))
+        return both_right(verdict, correct("your prediction: the KL stays above 1 nat"))
     reached = f"to about {params['sigma_shape']:.0f}" if isinstance(params, dict) else "only slowly"
     why = (
         "Particles and averaging reduce the noise of the gradients, but noise is not what holds "
@@ -422,7 +413,7 @@ def check_gamma_guide_kl(
         f"from its start at 100, far short of the best shape, {best.shape:.0f}, so q(sigma) "
         "stays several times too wide. The parametrisation is what made the recipe work."
     )
-    return _with_prediction(verdict, not_yet(f"your prediction, {prediction!r}, was off", why))
+    return both_right(verdict, not_yet(f"your prediction, {prediction!r}, was off", why))
 
 
 # Exercise 03.4 ------------------------------------------------------------------------------
@@ -451,8 +442,8 @@ def check_sigma_sd(
     if not 3 <= num_points <= x.size:
         raise ValueError(f"data has {x.size} points; the exercise needs its first {num_points}")
     what = f"the sd of q(sigma), fitted to the first {num_points} points"
-    if _is_empty(answer):
-        return _no_answer(what, prediction)
+    if is_empty(answer):
+        return no_answer_with_prediction(what, prediction)
     value = as_number(answer, what)
     if isinstance(value, Verdict):
         return value
@@ -507,12 +498,12 @@ def check_sigma_sd(
             )
         )
     verdict = judge(value, expected, what, rel_tol=0.035, mistakes=mistakes)
-    if _is_empty(prediction):
+    if is_empty(prediction):
         print(NO_PREDICTION)
         return Verdict(False)
     width = _width(prediction) if isinstance(prediction, str) else None
     if width is None:
-        return _with_prediction(
+        return both_right(
             verdict,
             not_yet(
                 f"your prediction {prediction!r} is not one of the three",
@@ -521,7 +512,7 @@ def check_sigma_sd(
         )
     gap = expected / exact - 1
     if width == "narrow":
-        return _with_prediction(
+        return both_right(
             verdict, correct(f"your prediction: q(sigma) is too narrow, by {-gap:.0%}")
         )
     why = (
@@ -532,4 +523,4 @@ def check_sigma_sd(
         f"by {-gap:.0%}. Notebook 04 shows why it errs on that side."
     )
     predicted = "right" if width == "right" else "too wide"
-    return _with_prediction(verdict, not_yet(f"your prediction, {predicted}, was off", why))
+    return both_right(verdict, not_yet(f"your prediction, {predicted}, was off", why))

@@ -16,31 +16,25 @@ import numpy as np
 from scipy import stats
 
 from ._validation import as_finite_float, as_positive_float
-from .checks import Mistake, Verdict, as_number, correct, judge, no_answer, not_yet
+from .checks import (
+    NO_PREDICTION,
+    Mistake,
+    Verdict,
+    as_number,
+    both_right,
+    correct,
+    is_empty,
+    judge,
+    no_answer,
+    no_answer_with_prediction,
+    not_yet,
+)
 from .divergences import fit_gaussian_on_grid, gaussian_mixture_logpdf
 
 # The lopsided mixture of exercises 2 and 3: 0.3 N(-2, 0.6^2) + 0.7 N(2, 0.6^2).
 LOPSIDED_WEIGHTS = (0.3, 0.7)
 LOPSIDED_LOCS = (-2.0, 2.0)
 LOPSIDED_SCALES = (0.6, 0.6)
-NO_PREDICTION = "No prediction yet: write it down before you run anything."
-
-
-def _is_empty(value: object) -> bool:
-    return value is None or value is Ellipsis
-
-
-def _no_answer(what: str, prediction: object) -> Verdict:
-    """An exercise not attempted: "No answer yet", and "No prediction yet" if that is missing
-    too. A prediction is judged only together with an answer, so it gives nothing away."""
-    verdict = no_answer(what)
-    if _is_empty(prediction):
-        print(NO_PREDICTION)
-    return verdict
-
-
-def _with_prediction(verdict: Verdict, prediction: Verdict) -> Verdict:
-    return Verdict(verdict.ok and prediction.ok)
 
 
 def _guess(prediction: object) -> float | Verdict:
@@ -72,8 +66,8 @@ def check_mean_field_sd(answer: object, rho: float, prediction: object = None) -
     if not -1 < rho < 1:
         raise ValueError(f"rho must be strictly between -1 and 1, got {rho}")
     what = f"the mean-field sd for rho = {rho:g}"
-    if _is_empty(answer):
-        return _no_answer(what, prediction)
+    if is_empty(answer):
+        return no_answer_with_prediction(what, prediction)
     value = as_number(answer, what)
     if isinstance(value, Verdict):
         return value
@@ -121,7 +115,7 @@ def check_mean_field_sd(answer: object, rho: float, prediction: object = None) -
             )
         )
     verdict = judge(value, expected, what, rel_tol=0.04, mistakes=mistakes)
-    if _is_empty(prediction):
+    if is_empty(prediction):
         print(NO_PREDICTION)
         return Verdict(False)
     guess = _guess(prediction)
@@ -133,7 +127,7 @@ def check_mean_field_sd(answer: object, rho: float, prediction: object = None) -
     midpoint = (naive + 1) / 2
     right_side = guess >= midpoint if expected >= midpoint else guess < midpoint
     if right_side and guess <= 1:
-        return _with_prediction(verdict, correct(f"your prediction, {guess:.2g}"))
+        return both_right(verdict, correct(f"your prediction, {guess:.2g}"))
     if guess > 1:
         why = (
             "A mean-field KL(q || p) fit is never wider than the target: each factor takes the "
@@ -145,7 +139,7 @@ def check_mean_field_sd(answer: object, rho: float, prediction: object = None) -
             f"than rho for a moderate correlation: rho = {rho:g} narrows each factor by only "
             f"{1 - expected:.0%}, while rho = 0.9 more than halves it."
         )
-    return _with_prediction(verdict, not_yet(f"your prediction, {guess:.2g}, was off", why))
+    return both_right(verdict, not_yet(f"your prediction, {guess:.2g}, was off", why))
 
 
 # Exercise 04.2 ------------------------------------------------------------------------------
@@ -175,7 +169,7 @@ def _as_pair(answer: object, what: str) -> tuple[float, float] | Verdict:
 def check_moment_matched(answer: object) -> Verdict:
     """Exercise 04.2: the (mean, sd) of the KL(p || q) Gaussian fit to the lopsided mixture."""
     what = "the (mean, sd) of the KL(p || q) Gaussian"
-    if _is_empty(answer):
+    if is_empty(answer):
         return no_answer(what)
     pair = _as_pair(answer, what)
     if isinstance(pair, Verdict):
@@ -277,8 +271,8 @@ def check_lopsided_kl(answer: object, prediction: object = None) -> Verdict:
     """Exercise 04.3 (predict, then run): the smaller of the two KL(q || p) values reached from
     the starts -3 and +3 (the answer), and a rough prediction of it."""
     what = "the smaller KL(q || p)"
-    if _is_empty(answer):
-        return _no_answer(what, prediction)
+    if is_empty(answer):
+        return no_answer_with_prediction(what, prediction)
     value = as_number(answer, what)
     if isinstance(value, Verdict):
         return value
@@ -317,7 +311,7 @@ def check_lopsided_kl(answer: object, prediction: object = None) -> Verdict:
         ),
     ]
     verdict = judge(value, expected, what, rel_tol=0.02, mistakes=mistakes)
-    if _is_empty(prediction):
+    if is_empty(prediction):
         print(NO_PREDICTION)
         return Verdict(False)
     guess = _guess(prediction)
@@ -327,7 +321,7 @@ def check_lopsided_kl(answer: object, prediction: object = None) -> Verdict:
     # "Roughly": within 25% of ln(1 / 0.7) = 0.36 accepts the rule and the first-order 0.3 (the
     # missing mass), and rejects ln 2, ln(1 / 0.3), the weights and zero.
     if math.isclose(guess, rule, rel_tol=0.25):
-        return _with_prediction(verdict, correct(f"your prediction, {guess:.2g} nats"))
+        return both_right(verdict, correct(f"your prediction, {guess:.2g} nats"))
     on_one_mode = (
         "q that sits on a mode of weight w has log q - log p close to ln(1 / w) wherever it has "
         "mass, so its KL(q || p) is about ln(1 / w)."
@@ -346,7 +340,7 @@ def check_lopsided_kl(answer: object, prediction: object = None) -> Verdict:
         )
     else:
         why = f"A {on_one_mode} The smaller value is on the heavier mode, w = 0.7."
-    return _with_prediction(verdict, not_yet(f"your prediction, {guess:.2g}, was off", why))
+    return both_right(verdict, not_yet(f"your prediction, {guess:.2g}, was off", why))
 
 
 # Exercise 04.4 ------------------------------------------------------------------------------

@@ -11,45 +11,33 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 from scipy import stats
 from scipy.special import logsumexp
 
 from ._validation import as_data_array
-from .checks import Mistake, Verdict, as_number, correct, judge, no_answer, not_yet
+from .checks import (
+    Mistake,
+    Verdict,
+    as_number,
+    correct,
+    is_empty,
+    judge,
+    no_answer,
+    not_yet,
+    with_prediction,
+)
 from .diagnostics import optimal_mean_field, rank_histogram, simulate_sbc
 
-NO_PREDICTION = "No prediction yet: write it down before you run anything."
 # The course's priors: mu ~ Normal(loc, scale), sigma ~ Gamma(concentration, rate).
 MU_PRIOR = (0.0, 10.0)
 SIGMA_PRIOR = (1.0, 0.1)
 
 
-def _is_empty(value: object) -> bool:
-    return value is None or value is Ellipsis
-
-
-def _with_prediction(
-    verdict: Verdict, prediction: object, judge_prediction: Callable[[object], Verdict]
-) -> Verdict:
-    """The verdict of a "predict, then run" exercise: its answer's, then its prediction's.
-
-    Without a prediction the exercise is not done, whatever the answer. A prediction is judged
-    only once the answer is right: the feedback on a wrong prediction explains the result, which
-    would give the answer away before the learner has computed it.
-    """
-    if _is_empty(prediction):
-        print(NO_PREDICTION)
-        return Verdict(False)
-    if not verdict:
-        return verdict
-    return judge_prediction(prediction)
-
-
 def _is_nan(answer: object) -> bool:
-    if _is_empty(answer) or isinstance(answer, str | bytes):
+    if is_empty(answer) or isinstance(answer, str | bytes):
         return False
     try:
         return math.isnan(float(answer))  # type: ignore[arg-type]
@@ -196,7 +184,7 @@ def check_median_p_value(
         verdict = value
     else:
         verdict = _judge_median_p_value(value, p, (low, high), what, reps, x)
-    return _with_prediction(verdict, prediction, lambda guess: _judge_extreme_guess(guess, p))
+    return with_prediction(verdict, prediction, lambda guess: _judge_extreme_guess(guess, p))
 
 
 def _judge_median_p_value(
@@ -365,7 +353,7 @@ def _importance_log_weights(
 
 def _as_k_hat_and_ess(answer: object, what: str) -> tuple[float, float] | Verdict:
     pair_wanted = "Give both numbers as a pair, (k_hat, ess_fraction)."
-    if _is_empty(answer):
+    if is_empty(answer):
         return no_answer(what)
     if hasattr(answer, "k_hat") and hasattr(answer, "ess_fraction"):  # importance_diagnostics
         answer = (answer.k_hat, answer.ess_fraction)  # type: ignore[union-attr]
@@ -412,7 +400,7 @@ def check_wide_guide(answer: object, data: object, *, prediction: object = None)
         verdict = pair
     else:
         verdict = _judge_wide_guide(pair, what, ess, wide, x, params)
-    return _with_prediction(verdict, prediction, lambda guess: _judge_k_hat_guess(guess, ess))
+    return with_prediction(verdict, prediction, lambda guess: _judge_k_hat_guess(guess, ess))
 
 
 def _judge_wide_guide(
@@ -569,7 +557,7 @@ def check_wide_sbc_p_value(answer: object, seed: int, *, prediction: object = No
     else:
         verdict = _judge_sbc_p_value(value, what, sbc)
     outer = float(np.mean((ranks < (num_draws + 1) // 10) | (ranks >= (num_draws + 1) * 9 // 10)))
-    return _with_prediction(verdict, prediction, lambda guess: _judge_shape_guess(guess, outer))
+    return with_prediction(verdict, prediction, lambda guess: _judge_shape_guess(guess, outer))
 
 
 def _judge_sbc_p_value(value: float, what: str, sbc: Mapping[float, object]) -> Verdict:

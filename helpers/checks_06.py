@@ -10,34 +10,14 @@ programming error).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 from scipy import stats
 
 from ._validation import as_data_array, as_positive_float
-from .checks import Mistake, Verdict, as_number, correct, judge, not_yet
+from .checks import Mistake, Verdict, as_number, correct, judge, not_yet, with_prediction
 from .model_checks import exact_predictive_p_value, sample_exact_posterior, student_t_posterior
 from .posterior import exact_posterior
-
-NO_PREDICTION = "No prediction yet: write it down before you run anything."
-
-
-def _with_prediction(
-    verdict: Verdict, prediction: object, judge_prediction: Callable[[object], Verdict]
-) -> Verdict:
-    """The verdict of a "predict, then run" exercise: its answer's, then its prediction's.
-
-    Without a prediction the exercise is not done, whatever the answer. A prediction is judged
-    only once the answer is right: the feedback on a wrong prediction explains the result, which
-    would give the answer away before the learner has computed it.
-    """
-    if prediction is None or prediction is Ellipsis:
-        print(NO_PREDICTION)
-        return Verdict(False)
-    if not verdict:
-        return verdict
-    return judge_prediction(prediction)
 
 
 def _split(data: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -100,7 +80,7 @@ def check_outlier_sd_ratio(answer: object, data: object, *, prediction: object =
         # The nearest typical mistakes, 1 minus the ratio and leaving out only -44, are 11% and
         # 23% away; 2% separates them.
         verdict = judge(value, expected, what, rel_tol=0.02, mistakes=mistakes)
-    return _with_prediction(verdict, prediction, lambda p: _judge_sd_ratio_guess(p, x, kept, low))
+    return with_prediction(verdict, prediction, lambda p: _judge_sd_ratio_guess(p, x, kept, low))
 
 
 def _judge_sd_ratio_guess(
@@ -196,7 +176,7 @@ def check_mean_without_outliers(
         # lowest value: 0.7 sd); 0.15 posterior sd separates them.
         tol = 0.15 * post.mu_sd
         verdict = judge(value, post.mu_mean, what, rel_tol=0.0, abs_tol=tol, mistakes=mistakes)
-    return _with_prediction(
+    return with_prediction(
         verdict, prediction, lambda p: _judge_shift_guess(p, shift / full.mu_sd, x, kept, full)
     )
 
@@ -257,7 +237,7 @@ def check_max_p_value(
         verdict = value
     else:
         verdict = _judge_p_value(value, expected, what, x, priors)
-    return _with_prediction(verdict, prediction, lambda p: _judge_p_value_guess(p, expected))
+    return with_prediction(verdict, prediction, lambda p: _judge_p_value_guess(p, expected))
 
 
 def _judge_p_value(
@@ -440,4 +420,4 @@ def check_fixed_nu_mean(
         )
         return not_yet(f"your prediction, {said}, was not right", why)
 
-    return _with_prediction(verdict, prediction, judge_guess)
+    return with_prediction(verdict, prediction, judge_guess)

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 
 import numpy as np
 
-from .checks import Mistake, Verdict, as_number, correct, judge, no_answer, not_yet
-
-NO_PREDICTION = "No prediction yet: write it down before you run anything."
+from .checks import Mistake, Verdict, as_number, correct, judge, no_answer, not_yet, with_prediction
 
 
 def _as_count(value: object, name: str) -> int:
@@ -33,23 +30,6 @@ def _sizes(n: object, batch_size: object) -> tuple[int, int]:
     if batch_size > n:
         raise ValueError(f"batch_size ({batch_size}) must not exceed n ({n})")
     return n, batch_size
-
-
-def _with_prediction(
-    verdict: Verdict, prediction: object, judge_prediction: Callable[[object], Verdict]
-) -> Verdict:
-    """The verdict of a "predict, then run" exercise: its answer's, then its prediction's.
-
-    Without a prediction the exercise is not done, whatever the answer. A prediction is judged
-    only once the answer is right: the feedback on a wrong prediction explains the result, which
-    would give the answer away before the learner has computed it.
-    """
-    if prediction is None or prediction is Ellipsis:
-        print(NO_PREDICTION)
-        return Verdict(False)
-    if not verdict:
-        return verdict
-    return judge_prediction(prediction)
 
 
 def check_scale_factor(answer: object, n: object, batch_size: object) -> Verdict:
@@ -148,7 +128,7 @@ def check_unscaled_sd_factor(
             why = law
         return not_yet(f"your prediction, {guess:.3g}, was not right", why)
 
-    return _with_prediction(verdict, prediction, judge_guess)
+    return with_prediction(verdict, prediction, judge_guess)
 
 
 # Names a learner may give for what the plate calls, and what each one is. A right answer is the

@@ -66,3 +66,28 @@ def assert_bank(
     if revealed:
         problems.append(f"an empty answer's feedback reveals the method ({revealed}): {out}")
     assert not problems, "\n".join(problems)
+
+
+def assert_predictions(
+    check: Callable[[object], object], right: Sequence[Right], wrong: Sequence[Wrong], capsys
+) -> None:
+    """With a right answer: right predictions pass, wrong ones fail naming why the intuition
+    failed, and no prediction says "No prediction yet" and is not Correct."""
+    problems = []
+    for entry in right:
+        capsys.readouterr()
+        ok, out = bool(check(entry.answer)), capsys.readouterr().out
+        if not ok or "your prediction" not in out:
+            problems.append(f"rejected a right prediction ({entry.how}): {out.strip()}")
+    for entry in wrong:
+        capsys.readouterr()
+        ok, out = bool(check(entry.answer)), capsys.readouterr().out
+        if ok or "Not yet" not in out:
+            problems.append(f"accepted a wrong prediction ({entry.how}): {out.strip()}")
+        elif entry.names is not None and entry.names.lower() not in out.lower():
+            problems.append(f"did not say why ({entry.how}, {entry.names!r}): {out}")
+    capsys.readouterr()
+    ok, out = bool(check(None)), capsys.readouterr().out
+    if ok or "No prediction yet" not in out or "Correct" not in out:
+        problems.append(f"a missing prediction was not reported as such: {out.strip()}")
+    assert not problems, "\n".join(problems)

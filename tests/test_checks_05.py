@@ -10,7 +10,7 @@ import pyro
 import pyro.distributions as dist
 import pytest
 import torch
-from _answer_bank import Right, Wrong, assert_bank
+from _answer_bank import Right, Wrong, assert_bank, assert_predictions
 from pyro.distributions import constraints
 from pyro.infer import SVI, Trace_ELBO
 from pyro.infer.importance import psis_diagnostic
@@ -18,8 +18,8 @@ from scipy import stats
 from scipy.special import logsumexp
 
 from helpers import make_data
+from helpers.checks import NO_PREDICTION
 from helpers.checks_05 import (
-    NO_PREDICTION,
     check_ess_fraction,
     check_median_p_value,
     check_wide_guide,
@@ -88,29 +88,6 @@ def section_3_weights(data, best_params):
     """Section 3's three guides and their log weights, as the notebook's `weights`."""
     factors = {"optimum": 1.0, "too narrow (sd / 3)": 1 / 3, "too wide (sd x 3)": 3.0}
     return {label: log_weights(scaled_guide(best_params, f), data) for label, f in factors.items()}
-
-
-def assert_predictions(check, right, wrong, capsys):
-    """With a right answer: right predictions pass, wrong ones fail naming why the intuition
-    failed, and no prediction says "No prediction yet" and is not Correct."""
-    problems = []
-    for entry in right:
-        capsys.readouterr()
-        ok, out = bool(check(entry.answer)), capsys.readouterr().out
-        if not ok or "your prediction" not in out:
-            problems.append(f"rejected a right prediction ({entry.how}): {out.strip()}")
-    for entry in wrong:
-        capsys.readouterr()
-        ok, out = bool(check(entry.answer)), capsys.readouterr().out
-        if ok or "Not yet" not in out:
-            problems.append(f"accepted a wrong prediction ({entry.how}): {out.strip()}")
-        elif entry.names is not None and entry.names.lower() not in out.lower():
-            problems.append(f"did not say why ({entry.how}, {entry.names!r}): {out}")
-    capsys.readouterr()
-    ok, out = bool(check(None)), capsys.readouterr().out
-    if ok or NO_PREDICTION not in out or "Correct" not in out:
-        problems.append(f"a missing prediction was not reported as such: {out.strip()}")
-    assert not problems, "\n".join(problems)
 
 
 # Exercise 1: the ESS / S of the guide where the loose stopping rule fired (step 20).

@@ -7,14 +7,14 @@ import pyro
 import pyro.distributions as dist
 import pytest
 import torch
-from _answer_bank import Right, Wrong, assert_bank
+from _answer_bank import Right, Wrong, assert_bank, assert_predictions
 from pyro import poutine
 from pyro.distributions import constraints
 from pyro.infer import Predictive, Trace_ELBO
 
 from helpers import exact_posterior
+from helpers.checks import NO_PREDICTION
 from helpers.checks_06 import (
-    NO_PREDICTION,
     check_fixed_nu_mean,
     check_max_p_value,
     check_mean_without_outliers,
@@ -114,29 +114,6 @@ def student_t_fit(data):
     """The Student-t model with a prior on nu, fitted, and 4,000 replicates from it."""
     fitted = _fit(student_t_model, student_t_guide, data)
     return fitted, _replicates(student_t_model, student_t_guide, data)
-
-
-def assert_predictions(check, right, wrong, capsys):
-    """With a right answer: right predictions pass, wrong ones fail naming why the intuition
-    failed, and no prediction says "No prediction yet" and is not Correct."""
-    problems = []
-    for entry in right:
-        capsys.readouterr()
-        ok, out = bool(check(entry.answer)), capsys.readouterr().out
-        if not ok or "your prediction" not in out:
-            problems.append(f"rejected a right prediction ({entry.how}): {out.strip()}")
-    for entry in wrong:
-        capsys.readouterr()
-        ok, out = bool(check(entry.answer)), capsys.readouterr().out
-        if ok or "Not yet" not in out:
-            problems.append(f"accepted a wrong prediction ({entry.how}): {out.strip()}")
-        elif entry.names is not None and entry.names.lower() not in out.lower():
-            problems.append(f"did not say why ({entry.how}, {entry.names!r}): {out}")
-    capsys.readouterr()
-    ok, out = bool(check(None)), capsys.readouterr().out
-    if ok or NO_PREDICTION not in out or "Correct" not in out:
-        problems.append(f"a missing prediction was not reported as such: {out.strip()}")
-    assert not problems, "\n".join(problems)
 
 
 # Exercise 1: the sd of the 64 others over the sd of all 66.
