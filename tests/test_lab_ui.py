@@ -222,7 +222,8 @@ def _run_all(lab, browser, notebook: str) -> dict:
         context.route(lambda url: urlsplit(url).hostname not in LOOPBACK, refuse)
         page = context.new_page()
         page.on("pageerror", lambda error: page_errors.append(str(error)))
-        page.goto(f"{base}/lab/tree/{notebook}?token={token}")
+        # ?reset: a fresh workspace, so no tab of an earlier notebook is restored beside this one.
+        page.goto(f"{base}/lab/tree/{notebook}?reset&token={token}")
 
         # The notebook is open and its kernel (the project's python3) has started.
         status = page.locator("#jp-main-statusbar")
