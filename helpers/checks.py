@@ -1,4 +1,4 @@
-"""Self-checks for the exercises: each says "Correct" or what is wrong, with a hint.
+"""Self-checks for the exercises: each says "Correct", or what is wrong and the likely mistake.
 
 Each check computes the right answer itself from the data it is given, prints a verdict and
 returns a `Verdict` that is true or false, so a learner can run it and a solution cell can
@@ -90,15 +90,9 @@ def no_answer_with_prediction(what: str, prediction: object) -> Verdict:
     return verdict
 
 
-def both_right(answer: Verdict, prediction: Verdict) -> Verdict:
-    """Correct only when the answer and the prediction both are."""
-    return Verdict(answer.ok and prediction.ok)
-
-
-def with_prediction(
-    verdict: Verdict, prediction: object, judge_prediction: Callable[[object], Verdict]
-) -> Verdict:
-    """The verdict of a "predict, then run" exercise: its answer's, then its prediction's.
+def prediction_gate(verdict: Verdict, prediction: object) -> Verdict | None:
+    """What a "predict, then run" check returns before it judges the prediction, or None when
+    the prediction is to be judged now.
 
     Without a prediction the exercise is not done, whatever the answer. A prediction is judged
     only once the answer is right: the feedback on a wrong prediction explains the result, which
@@ -109,20 +103,21 @@ def with_prediction(
         return Verdict(False)
     if not verdict:
         return verdict
-    return judge_prediction(prediction)
+    return None
 
 
-def _verdict(ok: bool, what: str, hint: str) -> Verdict:
-    return correct(what) if ok else not_yet(what, f"Hint: {hint}")
+def with_prediction(
+    verdict: Verdict, prediction: object, judge_prediction: Callable[[object], Verdict]
+) -> Verdict:
+    """The verdict of a "predict, then run" exercise: its answer's, then its prediction's."""
+    gate = prediction_gate(verdict, prediction)
+    return gate if gate is not None else judge_prediction(prediction)
 
 
-def as_number(answer: object, what: str, hint: str | None = None) -> float | Verdict:
-    """The answer as a finite float, or a "not yet" verdict saying why it is not one.
-
-    ``hint`` is accepted for older callers and not shown: a learner who has not produced a
-    number yet gets told what kind of answer is wanted, not how to compute it.
-    """
-    if answer is None or answer is Ellipsis:
+def as_number(answer: object, what: str) -> float | Verdict:
+    """The answer as a finite float, or a "not yet" verdict saying why it is not one: what kind
+    of answer is wanted, never how to compute it."""
+    if is_empty(answer):
         return no_answer(what)
     if isinstance(answer, str | bytes):
         return not_yet(f"{what} should be a number, not the text {answer!r}", "Drop the quotes.")
@@ -170,23 +165,15 @@ def check_number(
     expected: float,
     rel_tol: float,
     what: str,
-    hint: str | None = None,
     *,
     mistakes: Sequence[Mistake] = (),
     abs_tol: float = 0.0,
 ) -> Verdict:
-    """Compare a numeric answer with the expected value within a relative tolerance.
-
-    ``hint``, if given, is shown for a wrong answer that matches none of ``mistakes`` (older
-    callers); new checks name their mistakes instead.
-    """
+    """Compare a numeric answer with the expected value within a relative tolerance, naming the
+    first of ``mistakes`` it matches."""
     value = as_number(answer, what)
     if isinstance(value, Verdict):
         return value
-    if hint is not None and not any(m.matches(value, rel_tol, abs_tol) for m in mistakes):
-        ok = math.isclose(value, expected, rel_tol=rel_tol, abs_tol=abs_tol)
-        detail = f"{what} = {value:.4g}" if ok else f"{what} = {value:.4g} is not right"
-        return _verdict(ok, detail, hint)
     return judge(value, expected, what, rel_tol=rel_tol, abs_tol=abs_tol, mistakes=mistakes)
 
 
@@ -240,11 +227,10 @@ def check_standard_error(answer: object, data: object, num_points: int = 100) ->
 def check_sd_ratio(answer: object, prediction: object = None) -> Verdict:
     """Exercise 01.2 (predict, then run): the posterior sd of mu at n = 4,000 over n = 1,000."""
     what = "the ratio of posterior sds of mu (n = 4,000 over 1,000)"
+    if is_empty(answer):
+        return no_answer_with_prediction(what, prediction)
     value = as_number(answer, what)
     if isinstance(value, Verdict):
-        no_prediction = is_empty(prediction)
-        if (answer is None or answer is Ellipsis) and no_prediction:
-            print(NO_PREDICTION)
         return value
     expected = exact_posterior(make_data(n=4000)).mu_sd / exact_posterior(make_data()).mu_sd
     # Right answers: the ratio of exact posterior sds, and that of the standard errors s / sqrt(n)
@@ -266,9 +252,9 @@ def check_sd_ratio(answer: object, prediction: object = None) -> Verdict:
             Mistake(1 / expected**2, "This is the reciprocal of the ratio of the variances."),
         ]
         verdict = judge(value, expected, what, rel_tol=0.005, mistakes=mistakes)
-    if is_empty(prediction):
-        print(NO_PREDICTION)
-        return Verdict(False)
+    gate = prediction_gate(verdict, prediction)
+    if gate is not None:
+        return gate
     guess = as_number(prediction, "your prediction")
     if isinstance(guess, Verdict):
         return Verdict(False)
@@ -384,11 +370,10 @@ def check_strong_prior_mean(answer: object, data: object, prediction: object = N
     """Exercise 01.4 (predict, then run): the posterior mean of mu under mu ~ Normal(0, 0.1)."""
     x = as_data_array(data)
     what = "the posterior mean of mu under the prior Normal(0, 0.1)"
+    if is_empty(answer):
+        return no_answer_with_prediction(what, prediction)
     value = as_number(answer, what)
     if isinstance(value, Verdict):
-        no_prediction = is_empty(prediction)
-        if (answer is None or answer is Ellipsis) and no_prediction:
-            print(NO_PREDICTION)
         return value
     prior_sd = 0.1
     expected = exact_posterior(x, mu_prior=(0.0, prior_sd)).mu_mean
@@ -430,9 +415,9 @@ def check_strong_prior_mean(answer: object, data: object, prediction: object = N
             ),
         ]
         verdict = judge(value, expected, what, rel_tol=0.01, mistakes=mistakes)
-    if is_empty(prediction):
-        print(NO_PREDICTION)
-        return Verdict(False)
+    gate = prediction_gate(verdict, prediction)
+    if gate is not None:
+        return gate
     nearer_zero = abs(expected) < abs(expected - mean)
     if isinstance(prediction, str):
         text = prediction.strip().lower()

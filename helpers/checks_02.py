@@ -16,17 +16,16 @@ from scipy import stats
 
 from ._validation import as_data_array
 from .checks import (
-    NO_PREDICTION,
     Mistake,
     Verdict,
     as_number,
-    both_right,
     correct,
     is_empty,
     judge,
     no_answer,
     no_answer_with_prediction,
     not_yet,
+    prediction_gate,
 )
 from .posterior import exact_posterior
 
@@ -125,9 +124,9 @@ def check_fraction_similar_sd(
         )
     else:
         verdict = judge(value, expected, what, rel_tol=0.0, abs_tol=0.005, mistakes=mistakes)
-    if is_empty(prediction):
-        print(NO_PREDICTION)
-        return Verdict(False)
+    gate = prediction_gate(verdict, prediction)
+    if gate is not None:
+        return gate
     guess = as_number(prediction, "your prediction")
     if isinstance(guess, Verdict):
         return Verdict(False)
@@ -135,7 +134,7 @@ def check_fraction_similar_sd(
     # 0.37); the count matches that to within its Monte Carlo noise (sd 0.015 for 1,000 data
     # sets). 0.07 accepts "about a third" and rejects a quarter, a half and "most of them".
     if abs(guess - prior_probability) <= 0.07:
-        return both_right(verdict, correct(f"your prediction, {guess:.2g}"))
+        return correct(f"your prediction, {guess:.2g}")
     band = (
         f"P(s/2 < sigma < 2s) = exp(-{rate / 2:g} s) - exp(-{2 * rate:g} s) = "
         f"{prior_probability:.2f}"
@@ -154,7 +153,7 @@ def check_fraction_similar_sd(
             f"More data sets look like ours than you expected: the band is wide (a factor of 4), "
             f"and {prior} has much of its probability there: {band}."
         )
-    return both_right(verdict, not_yet(f"your prediction, {guess:.2g}, was off", why))
+    return not_yet(f"your prediction, {guess:.2g}, was off", why)
 
 
 _RULE_BROKEN = {
@@ -236,20 +235,20 @@ def check_broken_guides(answer: object, prediction: object = None) -> Verdict:
             f"Pyro complains about other guides than {shown}",
             _letters_feedback(letters, PYRO_COMPLAINS, _PYRO_SAYS),
         )
-    if is_empty(prediction):
-        print(NO_PREDICTION)
-        return Verdict(False)
+    gate = prediction_gate(verdict, prediction)
+    if gate is not None:
+        return gate
     predicted = _as_letters(prediction, "your prediction")
     if isinstance(predicted, Verdict):
         return Verdict(False)
     shown = ", ".join(sorted(predicted)) or "none"
     if predicted == BROKEN_GUIDES:
-        return both_right(verdict, correct(f"your prediction: guides {shown} break a rule"))
+        return correct(f"your prediction: guides {shown} break a rule")
     why = dict(_RULE_BROKEN, d=_NO_RULE_BROKEN)
     feedback = _letters_feedback(predicted, BROKEN_GUIDES, why)
     if predicted == PYRO_COMPLAINS:
         feedback += "\nPyro's messages catch only b, c and e: it does not compare supports."
-    return both_right(verdict, not_yet(f"your prediction, guides {shown}, was not right", feedback))
+    return not_yet(f"your prediction, guides {shown}, was not right", feedback)
 
 
 def check_log_density_ratio(answer: object, data: object) -> Verdict:

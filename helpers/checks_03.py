@@ -17,16 +17,15 @@ import numpy as np
 
 from ._validation import as_data_array
 from .checks import (
-    NO_PREDICTION,
     Mistake,
     Verdict,
     as_number,
-    both_right,
     correct,
     is_empty,
     judge,
     no_answer_with_prediction,
     not_yet,
+    prediction_gate,
 )
 from .elbo_surface import (
     best_normal_gamma_guide,
@@ -242,22 +241,17 @@ def check_preconditioned_condition_number(
         )
     else:
         verdict = judge(value, expected, what, rel_tol=0.02, mistakes=mistakes)
-    if is_empty(prediction):
-        print(NO_PREDICTION)
-        return Verdict(False)
+    gate = prediction_gate(verdict, prediction)
+    if gate is not None:
+        return gate
     copes = _yes_or_no(prediction)
     if copes is None:
-        return both_right(
-            verdict,
-            not_yet(
-                f"your prediction {prediction!r} is not a yes or a no",
-                'Write prediction = "yes" (Adam copes) or prediction = "no".',
-            ),
+        return not_yet(
+            f"your prediction {prediction!r} is not a yes or a no",
+            'Write prediction = "yes" (Adam copes) or prediction = "no".',
         )
     if copes:
-        return both_right(
-            verdict, correct("your prediction: in (log mean, log sd) Adam copes with the ridge")
-        )
+        return correct("your prediction: in (log mean, log sd) Adam copes with the ridge")
     why = (
         "The ridge is a property of the coordinates, not of the Gamma family. The data pin down "
         "the mean of sigma, shape / rate, and only loosely its sd: in (log shape, log rate) that "
@@ -265,7 +259,7 @@ def check_preconditioned_condition_number(
         "log sd) the ridge lies along the log sd axis. A per-parameter step size rescales each "
         "axis, which is all this ridge needs: the preconditioned condition number is close to 1."
     )
-    return both_right(verdict, not_yet("your prediction, that Adam will not cope, was off", why))
+    return not_yet("your prediction, that Adam will not cope, was off", why)
 
 
 # Exercise 03.3 ------------------------------------------------------------------------------
@@ -397,14 +391,14 @@ def check_gamma_guide_kl(
             )
         else:
             verdict = judge(value, expected, what, rel_tol=0.1, mistakes=mistakes, fmt=".3g")
-    if is_empty(prediction):
-        print(NO_PREDICTION)
-        return Verdict(False)
+    gate = prediction_gate(verdict, prediction)
+    if gate is not None:
+        return gate
     side = _above_or_below(prediction)
     if isinstance(side, Verdict):
         return Verdict(False)
     if side == "above":
-        return both_right(verdict, correct("your prediction: the KL stays above 1 nat"))
+        return correct("your prediction: the KL stays above 1 nat")
     reached = f"to about {params['sigma_shape']:.0f}" if isinstance(params, dict) else "only slowly"
     why = (
         "Particles and averaging reduce the noise of the gradients, but noise is not what holds "
@@ -413,7 +407,7 @@ def check_gamma_guide_kl(
         f"from its start at 100, far short of the best shape, {best.shape:.0f}, so q(sigma) "
         "stays several times too wide. The parametrisation is what made the recipe work."
     )
-    return both_right(verdict, not_yet(f"your prediction, {prediction!r}, was off", why))
+    return not_yet(f"your prediction, {prediction!r}, was off", why)
 
 
 # Exercise 03.4 ------------------------------------------------------------------------------
@@ -498,23 +492,18 @@ def check_sigma_sd(
             )
         )
     verdict = judge(value, expected, what, rel_tol=0.035, mistakes=mistakes)
-    if is_empty(prediction):
-        print(NO_PREDICTION)
-        return Verdict(False)
+    gate = prediction_gate(verdict, prediction)
+    if gate is not None:
+        return gate
     width = _width(prediction) if isinstance(prediction, str) else None
     if width is None:
-        return both_right(
-            verdict,
-            not_yet(
-                f"your prediction {prediction!r} is not one of the three",
-                'Write prediction = "right", "too wide" or "too narrow".',
-            ),
+        return not_yet(
+            f"your prediction {prediction!r} is not one of the three",
+            'Write prediction = "right", "too wide" or "too narrow".',
         )
     gap = expected / exact - 1
     if width == "narrow":
-        return both_right(
-            verdict, correct(f"your prediction: q(sigma) is too narrow, by {-gap:.0%}")
-        )
+        return correct(f"your prediction: q(sigma) is too narrow, by {-gap:.0%}")
     why = (
         f"A good fit matches the best member of its family, but with {num_points} points no "
         "member matches the posterior: that of sigma is skewed, with a long right tail, and the "
@@ -523,4 +512,4 @@ def check_sigma_sd(
         f"by {-gap:.0%}. Notebook 04 shows why it errs on that side."
     )
     predicted = "right" if width == "right" else "too wide"
-    return both_right(verdict, not_yet(f"your prediction, {predicted}, was off", why))
+    return not_yet(f"your prediction, {predicted}, was off", why)

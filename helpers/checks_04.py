@@ -17,17 +17,16 @@ from scipy import stats
 
 from ._validation import as_finite_float, as_positive_float
 from .checks import (
-    NO_PREDICTION,
     Mistake,
     Verdict,
     as_number,
-    both_right,
     correct,
     is_empty,
     judge,
     no_answer,
     no_answer_with_prediction,
     not_yet,
+    prediction_gate,
 )
 from .divergences import fit_gaussian_on_grid, gaussian_mixture_logpdf
 
@@ -115,9 +114,9 @@ def check_mean_field_sd(answer: object, rho: float, prediction: object = None) -
             )
         )
     verdict = judge(value, expected, what, rel_tol=0.04, mistakes=mistakes)
-    if is_empty(prediction):
-        print(NO_PREDICTION)
-        return Verdict(False)
+    gate = prediction_gate(verdict, prediction)
+    if gate is not None:
+        return gate
     guess = _guess(prediction)
     if isinstance(guess, Verdict):
         return Verdict(False)
@@ -127,7 +126,7 @@ def check_mean_field_sd(answer: object, rho: float, prediction: object = None) -
     midpoint = (naive + 1) / 2
     right_side = guess >= midpoint if expected >= midpoint else guess < midpoint
     if right_side and guess <= 1:
-        return both_right(verdict, correct(f"your prediction, {guess:.2g}"))
+        return correct(f"your prediction, {guess:.2g}")
     if guess > 1:
         why = (
             "A mean-field KL(q || p) fit is never wider than the target: each factor takes the "
@@ -139,7 +138,7 @@ def check_mean_field_sd(answer: object, rho: float, prediction: object = None) -
             f"than rho for a moderate correlation: rho = {rho:g} narrows each factor by only "
             f"{1 - expected:.0%}, while rho = 0.9 more than halves it."
         )
-    return both_right(verdict, not_yet(f"your prediction, {guess:.2g}, was off", why))
+    return not_yet(f"your prediction, {guess:.2g}, was off", why)
 
 
 # Exercise 04.2 ------------------------------------------------------------------------------
@@ -311,9 +310,9 @@ def check_lopsided_kl(answer: object, prediction: object = None) -> Verdict:
         ),
     ]
     verdict = judge(value, expected, what, rel_tol=0.02, mistakes=mistakes)
-    if is_empty(prediction):
-        print(NO_PREDICTION)
-        return Verdict(False)
+    gate = prediction_gate(verdict, prediction)
+    if gate is not None:
+        return gate
     guess = _guess(prediction)
     if isinstance(guess, Verdict):
         return Verdict(False)
@@ -321,7 +320,7 @@ def check_lopsided_kl(answer: object, prediction: object = None) -> Verdict:
     # "Roughly": within 25% of ln(1 / 0.7) = 0.36 accepts the rule and the first-order 0.3 (the
     # missing mass), and rejects ln 2, ln(1 / 0.3), the weights and zero.
     if math.isclose(guess, rule, rel_tol=0.25):
-        return both_right(verdict, correct(f"your prediction, {guess:.2g} nats"))
+        return correct(f"your prediction, {guess:.2g} nats")
     on_one_mode = (
         "q that sits on a mode of weight w has log q - log p close to ln(1 / w) wherever it has "
         "mass, so its KL(q || p) is about ln(1 / w)."
@@ -340,7 +339,7 @@ def check_lopsided_kl(answer: object, prediction: object = None) -> Verdict:
         )
     else:
         why = f"A {on_one_mode} The smaller value is on the heavier mode, w = 0.7."
-    return both_right(verdict, not_yet(f"your prediction, {guess:.2g}, was off", why))
+    return not_yet(f"your prediction, {guess:.2g}, was off", why)
 
 
 # Exercise 04.4 ------------------------------------------------------------------------------

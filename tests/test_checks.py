@@ -38,7 +38,7 @@ def test_check_number_accepts_close_answers_and_tensors(capsys):
 
 @pytest.mark.parametrize("answer", [None, ...])
 def test_an_empty_answer_gets_no_answer_yet_and_no_method(capsys, answer):
-    assert not check_number(answer, 2.0, 0.01, "x", "the method", mistakes=[Mistake(3.0, "m")])
+    assert not check_number(answer, 2.0, 0.01, "x", mistakes=[Mistake(3.0, "the method")])
     out = capsys.readouterr().out
     assert "No answer yet for x" in out
     assert "the method" not in out and "Hint" not in out
