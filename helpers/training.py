@@ -68,7 +68,7 @@ def train(
     if not isinstance(optim, pyro.optim.PyroOptim):
         raise TypeError(f"optim must be a pyro.optim optimiser, got {type(optim).__name__}")
     svi = SVI(model, guide, optim, loss=loss if loss is not None else Trace_ELBO())
-    lr_hint = "Hint: lower the learning rate, or start the guide's scales smaller."
+    lr_hint = "What usually helps: a lower learning rate, or smaller starting scales for the guide."
     losses = np.empty(num_steps)
     history: dict[str, list[np.ndarray]] = {}
     start = time.perf_counter()
