@@ -14,6 +14,7 @@ make_student_copies = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(make_student_copies)
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+STUDENT_COPIES_OF_LESSONS = sorted((ROOT / "student").glob("[0-9][0-9]_*.ipynb"))
 LESSONS = [p for p in NOTEBOOKS if not p.name.startswith("00_")]
 
 
@@ -48,13 +49,21 @@ def test_student_copy_has_no_stored_output_from_the_exercises_on(path):
     exercises = make_student_copies._heading_index(student.cells, "## Exercises")
     for cell in student.cells[exercises:]:
         if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, cell.source[:80]
+            assert cell.outputs == [], cell.source[:80]
+
+
+@pytest.mark.parametrize("path", STUDENT_COPIES_OF_LESSONS, ids=lambda p: p.name)
+def test_student_copy_reads_as_run_top_to_bottom_in_a_fresh_kernel(path):
+    """Execution counts 1, 2, 3, ... as in the full notebook: cutting the solutions and clearing
+    the exercises' outputs leaves no gap and no blank prompt."""
+    student = nbformat.read(path, as_version=4)
+    counts = [c.execution_count for c in student.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1)), counts
 
 
 STUDENT_COPIES = sorted((ROOT / "student").glob("*.ipynb"))
 # What a self-check prints: its verdicts, each followed by feedback that may name the method.
-# (The lesson's own outputs may say "Hint" - 03's divergence guard does - and are kept.)
-GIVEAWAYS = ("Correct:", "Not yet", "No answer yet", "No prediction yet")
+GIVEAWAYS = ("Correct:", "Not yet", "No answer yet", "No prediction yet", "Hint:")
 
 
 @pytest.mark.parametrize("path", STUDENT_COPIES, ids=[p.name for p in STUDENT_COPIES])

@@ -8,8 +8,8 @@ The notebooks in notebooks/ are the source: complete lessons whose exercises are
 - opens with a note that it is the student copy and how to get a clean one back;
 - keeps every cell up to the Exercises section as it is, with its outputs;
 - keeps the exercises (each an `answer = None` stub and a self-check) but clears the outputs of
-  every cell from the Exercises heading on, so that no stored self-check output shows a verdict
-  or feedback before the learner has tried;
+  every cell from the Exercises heading on (keeping their execution counts), so that no stored
+  self-check output shows a verdict or feedback before the learner has tried;
 - replaces the whole Solutions section by one cell that says where the solutions are.
 
 `--check` writes nothing and exits 1 if any student copy is missing or out of date. `--reset NN`
@@ -52,9 +52,10 @@ def _banner(name: str) -> nbformat.NotebookNode:
 
 
 def _clear(cell: nbformat.NotebookNode) -> None:
+    """Drop a code cell's outputs; its execution count stays, so the copy still reads as run top
+    to bottom (1, 2, 3, ...) in a fresh kernel, which it was."""
     if cell.cell_type == "code":
         cell.outputs = []
-        cell.execution_count = None
 
 
 def student_copy(notebook: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
