@@ -1,7 +1,8 @@
 """Exercise self-checks: right answers pass, wrong ones fail with feedback on the mistake.
 
-The first tests are of the core (`check_number`, `Mistake`, ...); then notebook 01's checks, each
-judged on its answer bank (tests/_answer_bank.py) for several seeds of the course's data.
+The first tests are of the core (`check_number`, `Mistake`, ...); then the estimation checks
+(`helpers.checks_estimation`), each judged on its answer bank (tests/_answer_bank.py) for
+several seeds of the course's data.
 """
 
 import math
@@ -13,10 +14,9 @@ import torch
 from scipy import stats
 
 from helpers import exact_posterior, make_data
-from helpers.checks import (
-    Mistake,
+from helpers.checks import Mistake, check_number
+from helpers.checks_estimation import (
     check_interval,
-    check_number,
     check_sd_ratio,
     check_standard_error,
     check_strong_prior_mean,

@@ -18,7 +18,7 @@ from pyro.infer import SVI, Trace_ELBO
 
 from helpers import exact_posterior, make_data
 from helpers.checks import NO_PREDICTION
-from helpers.checks_07 import (
+from helpers.checks_scaling import (
     check_log_prob_bytes,
     check_scale_factor,
     check_subsample_cost,

@@ -19,7 +19,7 @@ from scipy.special import logsumexp
 
 from helpers import make_data
 from helpers.checks import NO_PREDICTION
-from helpers.checks_05 import (
+from helpers.checks_diagnostics import (
     check_ess_fraction,
     check_median_p_value,
     check_wide_guide,
