@@ -1,4 +1,4 @@
-"""Self-checks for the exercises of notebook 05 (diagnostics for variational inference).
+"""Self-checks for the exercises of notebook 07 (diagnostics for variational inference).
 
 Each check works out the right answer itself from what it is given, prints "Correct" or "Not yet"
 with feedback on the likely mistake, and returns a `Verdict` that a solution cell can `assert`.
@@ -68,7 +68,7 @@ def _ess_fraction(log_weights: np.ndarray) -> float:
 def check_ess_fraction(
     answer: object, log_weights: object, others: Mapping[str, object] | None = None
 ) -> Verdict:
-    """Exercise 05.1: the effective sample size of importance weights, as a fraction of S.
+    """Exercise 07.1: the effective sample size of importance weights, as a fraction of S.
 
     ``others``: the log weights of other guides (section 3's `weights`), whose ESS a learner
     may give by mistake; their labels name the mistake.
@@ -155,7 +155,7 @@ def _medians(values: np.ndarray) -> dict[str, np.ndarray]:
 def check_median_p_value(
     answer: object, replicated: object, data: object, *, prediction: object = None
 ) -> Verdict:
-    """Exercise 05.2 (predict, then run): P(median of a replicated data set >= median of data).
+    """Exercise 07.2 (predict, then run): P(median of a replicated data set >= median of data).
 
     ``prediction``: whether the learner expects it to be extreme, "extreme" or "not extreme"
     (or a guessed p-value).
@@ -380,7 +380,7 @@ K_HAT_RANGE = (-1.5, -0.3)
 
 
 def check_wide_guide(answer: object, data: object, *, prediction: object = None) -> Verdict:
-    """Exercise 05.3 (predict, then run): (k-hat, ESS / S) of the guide twice as wide as the
+    """Exercise 07.3 (predict, then run): (k-hat, ESS / S) of the guide twice as wide as the
     optimum, `scaled_guide(2.0)`.
 
     ``prediction``: the learner's guess of k-hat (a number, or "negative" / "positive").
@@ -539,7 +539,7 @@ SBC_P_MAX = 1e-6
 
 
 def check_wide_sbc_p_value(answer: object, seed: int, *, prediction: object = None) -> Verdict:
-    """Exercise 05.4 (predict, then run): a p-value of the uniformity of mu's ranks for a guide
+    """Exercise 07.4 (predict, then run): a p-value of the uniformity of mu's ranks for a guide
     twice too wide, from `simulate_sbc(1000, sd_factor=2.0, seed=seed)`.
 
     ``prediction``: the shape of the rank histogram, "U", "hump", "flat" or "slope".

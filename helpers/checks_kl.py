@@ -1,4 +1,4 @@
-"""Self-checks for the exercises of notebook 04 (which way round the KL divergence goes).
+"""Self-checks for the exercises of notebook 06 (which way round the KL divergence goes).
 
 Like those in `helpers.checks`, each check works out the right answer itself, prints "Correct"
 or "Not yet" with feedback on the likely mistake, and returns a `Verdict` that a solution cell
@@ -55,11 +55,11 @@ def _guess(prediction: object) -> float | Verdict:
     return as_number(prediction, "your prediction")
 
 
-# Exercise 04.1 ------------------------------------------------------------------------------
+# Exercise 06.1 ------------------------------------------------------------------------------
 
 
 def check_mean_field_sd(answer: object, rho: float, prediction: object = None) -> Verdict:
-    """Exercise 04.1 (predict, then run): the sd of each factor of the mean-field KL(q || p) fit
+    """Exercise 06.1 (predict, then run): the sd of each factor of the mean-field KL(q || p) fit
     to a unit-variance 2-D Gaussian with correlation rho."""
     rho = as_finite_float(rho, "rho")
     if not -1 < rho < 1:
@@ -141,7 +141,7 @@ def check_mean_field_sd(answer: object, rho: float, prediction: object = None) -
     return not_yet(f"your prediction, {guess:.2g}, was off", why)
 
 
-# Exercise 04.2 ------------------------------------------------------------------------------
+# Exercise 06.2 ------------------------------------------------------------------------------
 
 
 def lopsided_moments() -> tuple[float, float]:
@@ -166,7 +166,7 @@ def _as_pair(answer: object, what: str) -> tuple[float, float] | Verdict:
 
 
 def check_moment_matched(answer: object) -> Verdict:
-    """Exercise 04.2: the (mean, sd) of the KL(p || q) Gaussian fit to the lopsided mixture."""
+    """Exercise 06.2: the (mean, sd) of the KL(p || q) Gaussian fit to the lopsided mixture."""
     what = "the (mean, sd) of the KL(p || q) Gaussian"
     if is_empty(answer):
         return no_answer(what)
@@ -242,7 +242,7 @@ def check_moment_matched(answer: object) -> Verdict:
     )
 
 
-# Exercise 04.3 ------------------------------------------------------------------------------
+# Exercise 06.3 ------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=2)
@@ -267,7 +267,7 @@ def lopsided_kl_pq() -> float:
 
 
 def check_lopsided_kl(answer: object, prediction: object = None) -> Verdict:
-    """Exercise 04.3 (predict, then run): the smaller of the two KL(q || p) values reached from
+    """Exercise 06.3 (predict, then run): the smaller of the two KL(q || p) values reached from
     the starts -3 and +3 (the answer), and a rough prediction of it."""
     what = "the smaller KL(q || p)"
     if is_empty(answer):
@@ -342,7 +342,7 @@ def check_lopsided_kl(answer: object, prediction: object = None) -> Verdict:
     return not_yet(f"your prediction, {guess:.2g}, was off", why)
 
 
-# Exercise 04.4 ------------------------------------------------------------------------------
+# Exercise 06.4 ------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=8)
@@ -358,7 +358,7 @@ def student_t_sd_ratio(df: float) -> float:
 
 
 def check_student_t_ratio(answer: object, df: float = 5.0) -> Verdict:
-    """Exercise 04.4: sd ratio of the KL(q || p) to the KL(p || q) Gaussian fit to a Student-t."""
+    """Exercise 06.4: sd ratio of the KL(q || p) to the KL(p || q) Gaussian fit to a Student-t."""
     expected = student_t_sd_ratio(df)
     what = f"the sd ratio for df = {df:g}"
     value = as_number(answer, what)

@@ -1,4 +1,4 @@
-"""Self-checks for the exercises of notebook 06 (Newcomb's speed of light).
+"""Self-checks for the exercises of notebook 08 (Newcomb's speed of light).
 
 Each check works out the right answer itself from the data and priors it is given, prints
 "Correct" or "Not yet" with feedback on the likely mistake, and returns a `Verdict` that a solution
@@ -30,7 +30,7 @@ def _split(data: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def check_outlier_sd_ratio(answer: object, data: object, *, prediction: object = None) -> Verdict:
-    """Exercise 06.1: the sample sd without the low values over the sd of all of them.
+    """Exercise 08.1: the sample sd without the low values over the sd of all of them.
 
     ``prediction``: the learner's guess of the ratio, made before computing it.
     """
@@ -124,7 +124,7 @@ def check_mean_without_outliers(
     *,
     prediction: object = None,
 ) -> Verdict:
-    """Exercise 06.2: the normal model's posterior mean of mu once the low values are dropped.
+    """Exercise 08.2: the normal model's posterior mean of mu once the low values are dropped.
 
     ``prediction``: how far the mean moves, in posterior sds of mu with all the data (positive
     for up), guessed before computing it.
@@ -224,7 +224,7 @@ def check_max_p_value(
     *,
     prediction: object = None,
 ) -> Verdict:
-    """Exercise 06.3: the normal model's posterior predictive p-value P(max(rep) >= max(data)).
+    """Exercise 08.3: the normal model's posterior predictive p-value P(max(rep) >= max(data)).
 
     ``prediction``: the learner's guess of the p-value, a number between 0 and 1.
     """
@@ -355,7 +355,7 @@ def check_fixed_nu_mean(
     *,
     prediction: object = None,
 ) -> Verdict:
-    """Exercise 06.4: the posterior mean of mu in the Student-t model with nu fixed.
+    """Exercise 08.4: the posterior mean of mu in the Student-t model with nu fixed.
 
     ``prediction``: which model's mean it lands nearer, 'normal' or 'Student-t' (or a number,
     the mean the learner expects).

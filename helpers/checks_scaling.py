@@ -1,4 +1,4 @@
-"""Self-checks for the exercises of notebook 07 (scaling SVI up).
+"""Self-checks for the exercises of notebook 09 (scaling SVI up).
 
 Each check works out the right answer itself from the sizes it is given, prints "Correct" or
 "Not yet" with feedback on the likely mistake, and returns a `Verdict` that a solution cell can
@@ -33,7 +33,7 @@ def _sizes(n: object, batch_size: object) -> tuple[int, int]:
 
 
 def check_scale_factor(answer: object, n: object, batch_size: object) -> Verdict:
-    """Exercise 07.1: the scale a subsampled plate puts on each observation's log density."""
+    """Exercise 09.1: the scale a subsampled plate puts on each observation's log density."""
     n, batch_size = _sizes(n, batch_size)
     what = "the plate's scale factor"
     value = as_number(answer, what)
@@ -66,7 +66,7 @@ def check_scale_factor(answer: object, n: object, batch_size: object) -> Verdict
 def check_unscaled_sd_factor(
     answer: object, n: object, batch_size: object, *, prediction: object = None
 ) -> Verdict:
-    """Exercise 07.2: how many times too wide the posterior sd of mu is without the scaling.
+    """Exercise 09.2: how many times too wide the posterior sd of mu is without the scaling.
 
     ``prediction``: the learner's guess of that factor, made before computing it.
     """
@@ -172,7 +172,7 @@ _WRONG = [
 
 
 def check_subsample_cost(answer: object) -> Verdict:
-    """Exercise 07.3: the function that makes `subsample_size=` cost O(n) per step."""
+    """Exercise 09.3: the function that makes `subsample_size=` cost O(n) per step."""
     what = "the function"
     if answer is None or answer is Ellipsis:
         return no_answer(what)
@@ -199,7 +199,7 @@ def check_subsample_cost(answer: object) -> Verdict:
 
 
 def check_log_prob_bytes(answer: object, n: object, num_particles: object) -> Verdict:
-    """Exercise 07.4: megabytes (10**6 bytes) of one float32 log-density array, full batch."""
+    """Exercise 09.4: megabytes (10**6 bytes) of one float32 log-density array, full batch."""
     n, num_particles = _as_count(n, "n"), _as_count(num_particles, "num_particles")
     expected = n * num_particles * 4 / 1e6
     what = "the size in MB"

@@ -509,7 +509,7 @@ def check_sigma_sd(
         "member matches the posterior: that of sigma is skewed, with a long right tail, and the "
         "spread of mu depends on sigma, which a mean-field guide leaves out. Minimising "
         "KL(q || p), a fit gives up what it cannot match on the side of being too narrow: here "
-        f"by {-gap:.0%}. Notebook 04 shows why it errs on that side."
+        f"by {-gap:.0%}. Notebook 06 shows why it errs on that side."
     )
     predicted = "right" if width == "right" else "too wide"
     return not_yet(f"your prediction, {predicted}, was off", why)

@@ -1,4 +1,4 @@
-"""Diagnostics for variational fits (notebook 05): stopping, importance weights, calibration.
+"""Diagnostics for variational fits (notebook 07): stopping, importance weights, calibration.
 
 - `stopping_step`: the first step at which the smoothed loss stops changing (relative change).
 - `pareto_k_hat`, `importance_diagnostics`: how good a guide is as an importance sampler for the

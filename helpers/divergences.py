@@ -1,6 +1,6 @@
 """Divergences between 1-D densities by quadrature on a grid, and the Gaussian that minimises one.
 
-Notebook 04 uses these as the exact reference for what variational inference should find when a
+Notebook 06 uses these as the exact reference for what variational inference should find when a
 single Gaussian q is fitted to a target p: KL(q || p) (what VI minimises), KL(p || q) (the other
 way round) and Renyi's alpha-divergence D_alpha(q || p), which runs between them.
 

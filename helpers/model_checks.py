@@ -1,4 +1,4 @@
-"""Model checking for notebook 06 (real data): a plot of a predictive check, and references.
+"""Model checking for notebook 08 (real data): a plot of a predictive check, and references.
 
 - `plot_minimum_check`: the posterior predictive check of the minimum, for one or more models.
 - `sample_exact_posterior`: independent draws of (mu, sigma) from the course model's exact

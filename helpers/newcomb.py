@@ -1,4 +1,4 @@
-"""Simon Newcomb's 1882 speed-of-light measurements (notebook 06's real data), read and checked.
+"""Simon Newcomb's 1882 speed-of-light measurements (notebook 08's real data), read and checked.
 
 The shipped file, `helpers/datasets/newcomb.csv`, holds the 66 measurements of his third series
 as deviations from 24,800 nanoseconds, in the order of Stigler (1977, Table 5). Lines starting

@@ -1,4 +1,4 @@
-"""Notebook 04's exercise self-checks, each judged on its answer bank (tests/_answer_bank.py):
+"""Notebook 06's exercise self-checks, each judged on its answer bank (tests/_answer_bank.py):
 right answers by every valid method pass, typical wrong ones fail with feedback naming them."""
 
 import math

@@ -1,4 +1,4 @@
-"""Notebook 06's exercise self-checks, judged against answer banks: the answers every valid method
+"""Notebook 08's exercise self-checks, judged against answer banks: the answers every valid method
 reaches pass, typical wrong ones fail with feedback that names the mistake, and predictions are
 judged once the answer is right."""
 

@@ -1,4 +1,4 @@
-"""Notebook 07's exercise self-checks, judged against answer banks: the answers every valid method
+"""Notebook 09's exercise self-checks, judged against answer banks: the answers every valid method
 reaches pass, typical wrong ones fail with feedback that names the mistake, and the prediction of
 exercise 2 is judged once its answer is right."""
 

@@ -58,7 +58,7 @@ def test_two_process_fit_matches_the_exact_posterior_and_the_single_process_fit(
     for fit in fits:
         mu_mean, mu_sd, sigma_mean, sigma_sd = _moments(fit)
         # 4 particles, 400 steps: means within 0.25 posterior sd and sds within 10%, as in
-        # notebook 07 (seen across seeds: within about 0.1 sd and 6%).
+        # notebook 09 (seen across seeds: within about 0.1 sd and 6%).
         assert abs(mu_mean - exact.mu_mean) < 0.25 * exact.mu_sd
         assert abs(sigma_mean - exact.sigma_mean) < 0.25 * exact.sigma_sd
         assert abs(mu_sd / exact.mu_sd - 1) < 0.10

@@ -1,4 +1,4 @@
-"""Notebook 06's model-checking helpers: references agree with independent calculations."""
+"""Notebook 08's model-checking helpers: references agree with independent calculations."""
 
 import matplotlib.pyplot as plt
 import numpy as np
