@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -158,6 +159,39 @@ def test_every_notebook_has_a_page_and_none_loads_anything_from_the_network(site
     for needed in ["katex.min.js", "katex.min.css", "contrib/auto-render.min.js", "LICENSE"]:
         assert (site / "vendor" / "katex" / needed).is_file(), needed
     assert len(list((site / "vendor" / "katex" / "fonts").glob("KaTeX_*.woff2"))) >= 19
+
+
+class _ImageAlts(HTMLParser):
+    """The alt attribute of every PNG <img> of a page, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.alts: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "img" and (found.get("src") or "").startswith("data:image/png"):
+            self.alts.append(found.get("alt"))
+
+
+def _alt_texts(path: Path) -> list[str]:
+    """The alt text each PNG figure of a notebook must carry: its cell's mystnb.image.alt."""
+    alts = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt")
+        for output in cell.get("outputs", []):
+            if "image/png" in output.get("data", {}):
+                alts.append(alt)
+    return alts
+
+
+def test_every_figure_has_its_cells_description_as_alt_text(site):
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        html = (site / f"{path.stem}.html").read_text(encoding="utf-8")
+        images = _ImageAlts()
+        images.feed(html)
+        assert images.alts == _alt_texts(path), f"{path.stem}: figures without their description"
+        assert "No description has been provided" not in html, path.stem
 
 
 def test_the_landing_page_lists_the_notebooks_in_order_with_title_and_time(site):
