@@ -150,7 +150,7 @@ def test_the_asset_check_catches_anything_loaded_from_another_host():
 
 
 def test_every_notebook_has_a_page_and_none_loads_anything_from_the_network(site):
-    assert sorted(p.name for p in site.glob("*.html")) == sorted(PAGES)
+    assert sorted(p.name for p in site.glob("*.html")) == sorted([*PAGES, "glossary.html"])
     for path in [*site.rglob("*.html"), *site.rglob("*.css")]:
         assert build_site.external_assets(path.read_text(encoding="utf-8")) == [], path.name
     for path in site.glob("*.html"):
@@ -192,6 +192,16 @@ def test_every_figure_has_its_cells_description_as_alt_text(site):
         images.feed(html)
         assert images.alts == _alt_texts(path), f"{path.stem}: figures without their description"
         assert "No description has been provided" not in html, path.stem
+
+
+def test_the_glossary_page_links_each_term_to_a_section_that_exists(site):
+    html = (site / "glossary.html").read_text(encoding="utf-8")
+    assert 'href="glossary.html"' in (site / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="(\d\d_[a-z0-9_]+\.html)#([^"]+)"', html)
+    assert len(links) >= 10, "the glossary should link its terms to the lessons"
+    for target, anchor in links:
+        page = (site / target).read_text(encoding="utf-8")
+        assert f'id="{anchor}"' in page, f"glossary links to {target}#{anchor}, which is not there"
 
 
 def test_the_landing_page_lists_the_notebooks_in_order_with_title_and_time(site):

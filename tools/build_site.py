@@ -5,9 +5,10 @@ Usage: python tools/build_site.py [--notebooks notebooks] [--out build/site]
 This is `make site`. Every ``notebooks/NN_*.ipynb`` becomes one HTML page (nbconvert's "lab"
 template, extended by ``site/templates/course``), with previous / contents / next links, and
 ``index.html`` lists them in order with the title and time estimate from each notebook's first
-markdown cell. The notebooks are not executed: the pages show their committed outputs. Figures
-are embedded as data URIs, and maths is typeset in the browser by the copy of KaTeX vendored in
-``site/vendor/katex``, so the site needs no network to build or to view. The build is
+markdown cell, followed by the glossary (``notebooks/glossary.md``, when present, as
+``glossary.html``). The notebooks are not executed: the pages show their committed outputs.
+Figures are embedded as data URIs, and maths is typeset in the browser by the copy of KaTeX
+vendored in ``site/vendor/katex``, so the site needs no network to build or to view. The build is
 deterministic: the same notebooks give byte-identical pages. See ``site/README.md``.
 """
 
@@ -33,6 +34,7 @@ TEMPLATES = SITE / "templates"
 NOTEBOOK_NAME = re.compile(r"\d\d_[A-Za-z0-9_]+\.ipynb")
 TIME_LINE = re.compile(r"^\s*\*\*Time(?: estimate)?:?\*\*:?\s*(?P<time>.+?)\s*$", re.MULTILINE)
 NOTEBOOK_LINK = re.compile(r'href="(?P<stem>\d\d_[A-Za-z0-9_]+)\.ipynb(?P<anchor>#[^"]*)?"')
+GLOSSARY = "glossary.md"  # the course's glossary, next to the notebooks it links into
 MARKER = ".course-site"  # marks a folder this script built, so that a rebuild may empty it
 DEFAULT_TITLE = "Variational inference with Pyro: a hands-on course"
 
@@ -47,7 +49,7 @@ class Page:
 
     @property
     def stem(self) -> str:
-        """The notebook's file name without ``.ipynb``, e.g. ``01_data``."""
+        """The notebook's file name without its suffix, e.g. ``01_data``."""
         return self.path.stem
 
     @property
@@ -223,6 +225,7 @@ def build_site(notebooks: Path, out: Path, readme: Path = ROOT / "README.md") ->
     )
     landing = environment.get_template("landing.html.j2").render(
         course_title=course_title,
+        glossary=(notebooks / GLOSSARY).is_file(),
         intro_html=intro_html,
         pages=[
             {
@@ -234,6 +237,16 @@ def build_site(notebooks: Path, out: Path, readme: Path = ROOT / "README.md") ->
         ],
     )
     outputs["index.html"] = landing
+
+    glossary = notebooks / GLOSSARY
+    if glossary.is_file():
+        page = Page(path=glossary, title="Glossary", time=None)
+        notebook = nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_markdown_cell(glossary.read_text(encoding="utf-8"))]
+        )
+        outputs["glossary.html"] = render_page(
+            exporter, page, notebook, pages[-1], None, course_title, known
+        )
 
     for name, html in outputs.items():
         remote = external_assets(html)
