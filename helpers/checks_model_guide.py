@@ -1,4 +1,4 @@
-"""Self-checks for the exercises of notebook 02 (the model and the guide).
+"""Self-checks for the exercises of notebooks 02 (the model) and 03 (the guide).
 
 Like those in `helpers.checks`, each check computes the right answer itself from what it is
 given, prints "Correct" or "Not yet" with feedback on the likely mistake, and returns a
@@ -32,7 +32,7 @@ from .posterior import exact_posterior
 # The course's priors: mu ~ Normal(loc, scale), sigma ~ Gamma(concentration, rate).
 MU_PRIOR = (0.0, 10.0)
 SIGMA_PRIOR = (1.0, 0.1)
-# Exercise 02.2: the guides that break one of Pyro's rules for guides, and those that Pyro
+# Exercise 03.1: the guides that break one of Pyro's rules for guides, and those that Pyro
 # complains about when they are run (an error or a warning).
 BROKEN_GUIDES = frozenset("abce")
 PYRO_COMPLAINS = frozenset("bce")
@@ -208,7 +208,7 @@ def _letters_feedback(letters: set[str], right: frozenset[str], why: Mapping[str
 
 
 def check_broken_guides(answer: object, prediction: object = None) -> Verdict:
-    """Exercise 02.2 (predict, then run): the guides that Pyro complains about when they are run
+    """Exercise 03.1 (predict, then run): the guides that Pyro complains about when they are run
     (the answer) and the guides that break a rule (the prediction), as sets of letters."""
     what = "the guides Pyro complains about"
     if is_empty(answer):
@@ -252,7 +252,7 @@ def check_broken_guides(answer: object, prediction: object = None) -> Verdict:
 
 
 def check_log_density_ratio(answer: object, data: object) -> Verdict:
-    """Exercise 02.3: log p(mu=2, sigma=4 | x) - log p(mu=mean, sigma=sd | x), sd with n - 1."""
+    """Exercise 02.2: log p(mu=2, sigma=4 | x) - log p(mu=mean, sigma=sd | x), sd with n - 1."""
     x = as_data_array(data)
     mean, sd = float(x.mean()), float(x.std(ddof=1))
     expected = _log_joint(x, 2.0, 4.0) - _log_joint(x, mean, sd)
@@ -299,7 +299,7 @@ _GAMMA_GUIDE_PARAMS = ("sigma_mean", "sigma_concentration")
 
 
 def check_gamma_guide_sigma_sd(answer: object, fitted: object, data: object) -> Verdict:
-    """Exercise 02.4: the sd of sigma implied by a fitted guide_gamma (mean and concentration),
+    """Exercise 03.2: the sd of sigma implied by a fitted guide_gamma (mean and concentration),
     given the fitted parameters as the dict that `fit` returns."""
     x = as_data_array(data)
     what = "the posterior sd of sigma from the Gamma guide"

@@ -4,6 +4,8 @@
 - `pareto_k_hat`, `importance_diagnostics`: how good a guide is as an importance sampler for the
   posterior (Yao, Vehtari, Simpson and Gelman 2018): Pareto k-hat, effective sample size and the
   spread of the log weights, all from one set of log weights.
+- `fixed_guide`, `guide_marginals`: a Normal x LogNormal guide with given parameter values, as a
+  guide function (to score any q without fitting it) and as scipy distributions.
 - `optimal_mean_field`: the best Normal x LogNormal guide for the course's model, computed from
   the exact ELBO's stationarity conditions, vectorised over many data sets at once.
 - `simulate_sbc`, `rank_histogram`: simulation-based calibration (Talts et al. 2018) of that guide
@@ -14,9 +16,13 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pyro
+import pyro.distributions as dist
 import torch
 from pyro.ops.stats import fit_generalized_pareto
 from scipy import stats
@@ -118,6 +124,50 @@ def importance_diagnostics(log_weights: object) -> ImportanceDiagnostics:
         log_weight_sd=float(lw.std(ddof=1)),
         num_samples=int(lw.size),
     )
+
+
+def _guide_parameters(
+    mu_loc: float, mu_scale: float, sigma_loc: float, sigma_scale: float
+) -> tuple[float, float, float, float]:
+    return (
+        as_finite_float(mu_loc, "mu_loc"),
+        as_positive_float(mu_scale, "mu_scale"),
+        as_finite_float(sigma_loc, "sigma_loc"),
+        as_positive_float(sigma_scale, "sigma_scale"),
+    )
+
+
+def fixed_guide(
+    mu_loc: float, mu_scale: float, sigma_loc: float, sigma_scale: float
+) -> Callable[..., None]:
+    """The guide Normal(mu_loc, mu_scale) x LogNormal(sigma_loc, sigma_scale), with no pyro.param.
+
+    It samples the sites "mu" and "sigma" from fixed values, so that any q can be scored
+    (`estimate_elbo`, `psis_diagnostic`) without fitting it; it accepts and ignores the model's
+    arguments.
+    """
+    mu_loc, mu_scale, sigma_loc, sigma_scale = _guide_parameters(
+        mu_loc, mu_scale, sigma_loc, sigma_scale
+    )
+
+    def guide(*args: object, **kwargs: object) -> None:
+        pyro.sample("mu", dist.Normal(mu_loc, mu_scale))
+        pyro.sample("sigma", dist.LogNormal(sigma_loc, sigma_scale))
+
+    return guide
+
+
+def guide_marginals(
+    mu_loc: float, mu_scale: float, sigma_loc: float, sigma_scale: float
+) -> dict[str, Any]:
+    """q(mu) and q(sigma) of the Normal x LogNormal guide, as frozen scipy distributions."""
+    mu_loc, mu_scale, sigma_loc, sigma_scale = _guide_parameters(
+        mu_loc, mu_scale, sigma_loc, sigma_scale
+    )
+    return {
+        "mu": stats.norm(mu_loc, mu_scale),
+        "sigma": stats.lognorm(sigma_scale, scale=math.exp(sigma_loc)),
+    }
 
 
 @dataclass(frozen=True)

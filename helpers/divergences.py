@@ -193,3 +193,62 @@ def fit_gaussian_on_grid(
     # The final q is checked like any density passed in: it must integrate to 1 on the grid.
     _as_log_density(stats.norm.logpdf(z, loc, scale), z, "the fitted q (widen the grid)")
     return GaussianFit(loc=loc, scale=scale, divergence=float(result.fun))
+
+
+_PROFILE_DIVERGENCES = ("kl_qp", "kl_pq")
+
+
+def profile_divergence(
+    log_target: Any,
+    grid: Any,
+    divergence: str,
+    locs: Any,
+    scale_bounds: tuple[float, float] = (0.2, 4.0),
+) -> np.ndarray:
+    """The smallest divergence between the target and Normal(loc, sd) over sd, for each loc.
+
+    This is the divergence's *profile* along q's mean: hold the mean at each of `locs`, find the
+    best sd in `scale_bounds` (a bounded 1-D search on log sd), and return the divergence there.
+    `divergence` is "kl_qp" for KL(q || p) or "kl_pq" for KL(p || q).
+    """
+    if divergence not in _PROFILE_DIVERGENCES:
+        raise ValueError(f"divergence must be one of {_PROFILE_DIVERGENCES}, got {divergence!r}")
+    z = as_grid(grid)
+    log_p = _as_log_density(log_target, z, "log_target")
+    try:
+        low, high = scale_bounds
+    except (TypeError, ValueError):
+        raise TypeError(f"scale_bounds must be a pair (low, high), got {scale_bounds!r}") from None
+    low = as_positive_float(low, "scale_bounds low")
+    high = as_positive_float(high, "scale_bounds high")
+    if not low < high:
+        raise ValueError(f"scale_bounds must be increasing, got ({low}, {high})")
+    if isinstance(locs, str | bytes) or locs is None:
+        raise TypeError(f"locs must be a number or an array of numbers, got {type(locs).__name__}")
+    try:
+        loc_array = np.asarray(locs, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError("locs must contain only numbers") from None
+    if not np.all(np.isfinite(loc_array)):
+        raise ValueError("locs contains NaN or infinite values")
+    weights = _trapezoid_weights(z)
+
+    def best(loc: float) -> float:
+        def objective(log_scale: float) -> float:
+            log_q = stats.norm.logpdf(z, loc, np.exp(log_scale))
+            if divergence == "kl_qp":
+                return _kl(log_q, log_p, weights)
+            return _kl(log_p, log_q, weights)
+
+        bounds = (np.log(low), np.log(high))
+        return float(optimize.minimize_scalar(objective, bounds=bounds, method="bounded").fun)
+
+    return np.vectorize(best, otypes=[np.float64])(loc_array)
+
+
+def format_normal(loc: Any, scale: Any) -> str:
+    """A Gaussian as text, "Normal(-2.00, 0.605)": loc to 2 decimals, scale to 3 figures."""
+    loc = as_finite_float(loc, "loc")
+    scale = as_positive_float(scale, "scale")
+    # rounding then adding 0.0 prints a tiny negative number as 0.00, not -0.00
+    return f"Normal({round(loc, 2) + 0.0:.2f}, {scale:.3g})"

@@ -1,4 +1,4 @@
-"""Exact ELBOs of two mean-field guides, their optima, and the shape of the surface (notebook 03).
+"""Exact ELBOs of two mean-field guides, their optima, and the shape of the surface (04 and 05).
 
 The guides are q(mu, sigma) = Normal(mu_loc, mu_scale) x Gamma(shape, rate), the original
 tutorial's, and Normal x LogNormal; the model is the course's: mu ~ Normal, sigma ~ Gamma,
@@ -85,12 +85,12 @@ def normal_lognormal_elbo(
     data: object,
     mu_loc: object,
     mu_scale: object,
-    log_sigma_loc: object,
-    log_sigma_scale: object,
+    sigma_loc: object,
+    sigma_scale: object,
     mu_prior: tuple[float, float] = (0.0, 10.0),
     sigma_prior: tuple[float, float] = (1.0, 0.1),
 ) -> np.ndarray:
-    """Exact ELBO of the guide Normal(mu_loc, mu_scale) x LogNormal(log_sigma_loc, log_sigma_scale).
+    """Exact ELBO of the guide Normal(mu_loc, mu_scale) x LogNormal(sigma_loc, sigma_scale).
 
     The four guide parameters may be arrays: they broadcast, so a whole grid is one call.
     """
@@ -98,8 +98,8 @@ def normal_lognormal_elbo(
     m0, s0, a0, b0 = validate_priors(mu_prior, sigma_prior)
     m = _as_array(mu_loc, "mu_loc", positive=False)
     s = _as_array(mu_scale, "mu_scale", positive=True)
-    loc = _as_array(log_sigma_loc, "log_sigma_loc", positive=False)
-    scale = _as_array(log_sigma_scale, "log_sigma_scale", positive=True)
+    loc = _as_array(sigma_loc, "sigma_loc", positive=False)
+    scale = _as_array(sigma_scale, "sigma_scale", positive=True)
     n = stats_.n
     with np.errstate(over="ignore"):
         e_inv_var = np.exp(-2 * loc + 2 * scale**2)  # E[1 / sigma^2]; E[log sigma] = loc
@@ -161,12 +161,15 @@ class NormalGammaGuide:
 
 @dataclass(frozen=True)
 class NormalLogNormalGuide:
-    """The best guide of the Normal x LogNormal family: its parameters and its (maximal) ELBO."""
+    """The best guide of the Normal x LogNormal family: its parameters and its (maximal) ELBO.
+
+    sigma_loc and sigma_scale are the LogNormal's own arguments (the mean and sd of log sigma).
+    """
 
     mu_loc: float
     mu_scale: float
-    log_sigma_loc: float
-    log_sigma_scale: float
+    sigma_loc: float
+    sigma_scale: float
     elbo: float
 
 
@@ -273,6 +276,71 @@ def hessian(
     if not np.all(np.isfinite(result)):
         raise ValueError("the function is not finite around point: is it inside the domain?")
     return result
+
+
+def gradient(
+    function: Callable[[np.ndarray], float], point: object, step: float = 1e-4
+) -> np.ndarray:
+    """Gradient of a scalar function at `point` by central differences (float64)."""
+    if not callable(function):
+        raise TypeError("function must be callable")
+    x = _as_array(point, "point", positive=False)
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"point must be a non-empty 1-D array, got shape {x.shape}")
+    step = as_positive_float(step, "step")
+    basis = np.eye(x.size) * step
+    result = np.array(
+        [float(function(x + e) - function(x - e)) / (2 * step) for e in basis], dtype=np.float64
+    )
+    if not np.all(np.isfinite(result)):
+        raise ValueError("the function is not finite around point: is it inside the domain?")
+    return result
+
+
+def sgd_path_normal_gamma(
+    data: object,
+    start: tuple[float, float, float, float],
+    lr: float,
+    momentum: float,
+    num_steps: int,
+    mu_prior: tuple[float, float] = (0.0, 10.0),
+    sigma_prior: tuple[float, float] = (1.0, 0.1),
+) -> np.ndarray:
+    """The path of SGD with momentum on -ELBO of the Normal x Gamma guide, with the exact gradient.
+
+    It moves in the coordinates Pyro optimises, (mu_loc, log mu_scale, log shape, log rate), with
+    torch's update (buffer = momentum * buffer + gradient; z -= lr * buffer). `start` is
+    (mu_loc, mu_scale, shape, rate); returns them at every step, shape (num_steps + 1, 4).
+    """
+    stats_ = _statistics(data)
+    if len(start) != 4:
+        raise ValueError("start must be (mu_loc, mu_scale, shape, rate)")
+    mu_loc = float(_as_array(start[0], "start[0] (mu_loc)", positive=False))
+    positives = [
+        float(_as_array(v, f"start[{i + 1}]", positive=True)) for i, v in enumerate(start[1:])
+    ]
+    if positives[1] <= 2:
+        raise ValueError("the shape in start must be above 2, where the ELBO is finite")
+    lr = as_positive_float(lr, "lr")
+    momentum = float(momentum)
+    if not 0 <= momentum < 1:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+    if isinstance(num_steps, bool) or not isinstance(num_steps, int | np.integer) or num_steps < 1:
+        raise ValueError(f"num_steps must be a positive integer, got {num_steps!r}")
+    priors = validate_priors(mu_prior, sigma_prior)
+    z = np.array([mu_loc, *np.log(positives)])
+    buffer = np.zeros(4)
+    path = np.empty((num_steps + 1, 4))
+    path[0] = z
+    with np.errstate(all="ignore"):
+        for step in range(num_steps):
+            buffer = momentum * buffer - _gamma_gradient(stats_, z, priors)  # loss = -ELBO
+            z = z - lr * buffer
+            path[step + 1] = z
+    if not np.all(np.isfinite(path)) or not np.all(np.exp(path[:, 2]) > 2):
+        raise ValueError("the path left the region where the ELBO is finite: lower lr")
+    path[:, 1:] = np.exp(path[:, 1:])
+    return path
 
 
 def condition_number(matrix: object, precondition: bool = False) -> float:

@@ -1,8 +1,9 @@
-"""The training loop the course uses after notebook 03 shows it in full, and ELBO estimates."""
+"""The training loop the course uses after notebook 04 shows it in full, and ELBO estimates."""
 
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,19 @@ from tqdm.auto import tqdm
 
 class TrainingDiverged(FloatingPointError):
     """Raised when the loss or a parameter becomes NaN or infinite during training."""
+
+
+# The message of torch's distribution validation when a parameter is NaN, infinite or outside its
+# support: "Expected parameter scale (Tensor of shape ()) of distribution Normal(...) to satisfy
+# the constraint GreaterThan(lower_bound=0.0), but found invalid values: ...". During training it
+# means an optimiser step took a parameter there; every other ValueError (a shape mismatch, a bad
+# argument) is a bug in the model or guide and must reach the caller unchanged.
+_INVALID_PARAMETER = re.compile(r"Expected parameter .* to satisfy the constraint", re.DOTALL)
+
+
+def _signals_divergence(error: ValueError) -> bool:
+    """Whether Pyro's validation rejected a distribution's parameter (NaN, inf, out of support)."""
+    return _INVALID_PARAMETER.search(str(error)) is not None
 
 
 @dataclass
@@ -46,6 +60,14 @@ def _diverged_message(step: int, loss: float, values: dict[str, np.ndarray], lr_
     return f"training diverged at step {step}: {' and '.join(problems)}. {lr_hint}"
 
 
+def _rejected_message(step: int, error: ValueError, lr_hint: str) -> str:
+    first_line = str(error).strip().splitlines()[0]
+    return (
+        f"training diverged at step {step}: a distribution's parameter became NaN or infinite, "
+        f"or left its support ({first_line}). {lr_hint}"
+    )
+
+
 def train(
     model: Callable,
     guide: Callable,
@@ -60,6 +82,10 @@ def train(
 
     The param store is NOT cleared here: call `pyro.clear_param_store()` (or `helpers.setup()`)
     before a new fit, so that a fit never silently starts from another fit's parameters.
+    Raises `TrainingDiverged` when the loss or a parameter becomes NaN or infinite, and when,
+    after the first step, Pyro's validation rejects a distribution's parameter (the ValueError is
+    kept as the cause); any other ValueError, such as a shape mismatch or an invalid starting
+    value, propagates unchanged.
     """
     if isinstance(num_steps, bool) or not isinstance(num_steps, int | np.integer):
         raise TypeError(f"num_steps must be an integer, got {type(num_steps).__name__}")
@@ -73,7 +99,12 @@ def train(
     history: dict[str, list[np.ndarray]] = {}
     start = time.perf_counter()
     for step in tqdm(range(num_steps), disable=not progress, desc="SVI", leave=False):
-        value = svi.step(*args, **kwargs)
+        try:
+            value = svi.step(*args, **kwargs)
+        except ValueError as error:
+            if step == 0 or not _signals_divergence(error):  # at step 0: a bad start, a bug
+                raise
+            raise TrainingDiverged(_rejected_message(step, error, lr_hint)) from error
         snapshot = _snapshot()
         if not math.isfinite(value) or not all(np.all(np.isfinite(v)) for v in snapshot.values()):
             raise TrainingDiverged(_diverged_message(step, value, snapshot, lr_hint))

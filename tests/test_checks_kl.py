@@ -33,7 +33,7 @@ def _pair_check(check, **kwargs):
     return lambda pair: check(pair[0], prediction=pair[1], **kwargs)
 
 
-def _fit(model, guide, num_steps=400):
+def _fit(model, guide, num_steps=500):
     """The notebook's `fit`: ClippedAdam with decay, 64 vectorised particles, and the average of
     the last half of the steps."""
     pyro.clear_param_store()
@@ -53,9 +53,9 @@ def _normal_guide(init_loc, event=False):
     shape = (2,) if event else ()
 
     def guide():
-        loc = pyro.param("loc", torch.full(shape, float(init_loc)))
-        scale = pyro.param("scale", torch.ones(shape), constraint=constraints.positive)
-        q = dist.Normal(loc, scale)
+        z_loc = pyro.param("z_loc", torch.full(shape, float(init_loc)))
+        z_scale = pyro.param("z_scale", torch.ones(shape), constraint=constraints.positive)
+        q = dist.Normal(z_loc, z_scale)
         pyro.sample("z", q.to_event(1) if event else q)
 
     return guide
@@ -85,7 +85,7 @@ def test_mean_field_sd_check_judges_the_answer_and_the_prediction(capsys):
     def model_2d():
         pyro.sample("z", dist.MultivariateNormal(torch.zeros(2), p.covariance_matrix.float()))
 
-    by_svi = _fit(model_2d, _normal_guide(0.0, event=True))["scale"]
+    by_svi = _fit(model_2d, _normal_guide(0.0, event=True))["z_scale"]
     formula = math.sqrt(1 - rho**2)
     right = [
         Right("the formula, predicted 1", (formula, 1)),
@@ -198,7 +198,7 @@ def test_lopsided_kl_check_judges_the_answer_and_the_prediction(capsys):
         pyro.sample("z", target)
 
     q = _fit(model, _normal_guide(3.0))
-    by_svi = kl_on_grid(stats.norm.logpdf(grid, q["loc"], q["scale"]), log_p, grid)
+    by_svi = kl_on_grid(stats.norm.logpdf(grid, q["z_loc"], q["z_scale"]), log_p, grid)
     pyro.set_rng_seed(0)
     # the param store holds the SVI fit's last values, which the guide reads; the KL is -ELBO
     by_draws = -estimate_elbo(
@@ -251,7 +251,7 @@ def test_student_t_ratio_check(capsys):
     def model():
         pyro.sample("z", dist.StudentT(df))
 
-    by_svi = _fit(model, _normal_guide(0.0))["scale"]
+    by_svi = _fit(model, _normal_guide(0.0))["z_scale"]
     fitted = on["wide"]["kl_qp"].scale
     ratio = fitted / t_sd
     right = [

@@ -1,5 +1,6 @@
-"""Notebook 02's exercise self-checks, each judged on its answer bank (tests/_answer_bank.py):
-right answers by every valid method pass, typical wrong ones fail with feedback naming them."""
+"""The exercise self-checks of notebooks 02 (the model) and 03 (the guide), each judged on its
+answer bank (tests/_answer_bank.py): right answers by every valid method pass, typical wrong ones
+fail with feedback naming them."""
 
 import math
 import warnings

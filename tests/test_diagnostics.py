@@ -3,12 +3,16 @@
 import math
 
 import numpy as np
+import pyro
+import pyro.distributions as dist
 import pytest
 import torch
 from pyro.ops.stats import fit_generalized_pareto
 
 from helpers import make_data
 from helpers.diagnostics import (
+    fixed_guide,
+    guide_marginals,
     importance_diagnostics,
     optimal_mean_field,
     pareto_k_hat,
@@ -18,6 +22,15 @@ from helpers.diagnostics import (
 )
 from helpers.elbo_surface import best_normal_lognormal_guide
 from helpers.posterior import SufficientStatistics
+from helpers.training import estimate_elbo
+
+
+def _model(data):
+    """The course's model: mu ~ Normal(0, 10), sigma ~ Gamma(1, 0.1), data ~ Normal(mu, sigma)."""
+    mu = pyro.sample("mu", dist.Normal(0.0, 10.0))
+    sigma = pyro.sample("sigma", dist.Gamma(1.0, 0.1))
+    with pyro.plate("data", len(data)):
+        pyro.sample("obs", dist.Normal(mu, sigma), obs=data)
 
 
 def test_stopping_step_fires_once_the_smoothed_loss_is_flat():
@@ -97,8 +110,8 @@ def test_optimal_mean_field_matches_the_bfgs_optimum(n, mu, sigma):
     q = optimal_mean_field(n, stats_.mean, stats_.sum_sq_dev)
     assert q.mu_loc[0] == pytest.approx(best.mu_loc, abs=1e-5 * best.mu_scale)
     assert q.mu_scale[0] == pytest.approx(best.mu_scale, rel=1e-5)
-    assert q.sigma_loc[0] == pytest.approx(best.log_sigma_loc, abs=1e-5 * best.log_sigma_scale)
-    assert q.sigma_scale[0] == pytest.approx(best.log_sigma_scale, rel=1e-5)
+    assert q.sigma_loc[0] == pytest.approx(best.sigma_loc, abs=1e-5 * best.sigma_scale)
+    assert q.sigma_scale[0] == pytest.approx(best.sigma_scale, rel=1e-5)
 
 
 def test_optimal_mean_field_is_vectorised():
@@ -146,3 +159,45 @@ def test_rank_histogram_validates_its_arguments():
         rank_histogram(np.array([0, 100]), num_draws=99)
     with pytest.raises(TypeError, match="num_bins"):
         rank_histogram(np.arange(10), num_draws=99, num_bins=2.0)
+
+
+def test_fixed_guide_samples_both_sites_from_the_given_distributions():
+    guide = fixed_guide(1.5, 0.2, 1.0, 0.1)
+    trace = pyro.poutine.trace(guide).get_trace("any data")  # the model's arguments are ignored
+    mu, sigma = trace.nodes["mu"]["fn"], trace.nodes["sigma"]["fn"]
+    assert isinstance(mu, dist.Normal)
+    assert (mu.loc.item(), mu.scale.item()) == pytest.approx((1.5, 0.2))
+    assert isinstance(sigma, dist.LogNormal)
+    assert sigma.loc.item() == 1.0 and sigma.scale.item() == pytest.approx(0.1)
+    assert [name for name, node in trace.nodes.items() if node["type"] == "param"] == []
+
+
+def test_fixed_guide_scores_like_the_exact_elbo_of_the_optimum():
+    data = make_data(n=200, seed=6)
+    stats_ = SufficientStatistics.from_data(data)
+    q = optimal_mean_field(stats_.n, stats_.mean, stats_.sum_sq_dev)
+    params = [float(v[0]) for v in (q.mu_loc, q.mu_scale, q.sigma_loc, q.sigma_scale)]
+    best = best_normal_lognormal_guide(data)
+    pyro.set_rng_seed(0)
+    estimate = estimate_elbo(_model, fixed_guide(*params), data, num_particles=20_000)
+    assert estimate.elbo == pytest.approx(best.elbo, abs=4 * estimate.std_error + 1e-3)
+
+
+def test_fixed_guide_and_guide_marginals_validate_the_parameters():
+    for make in (fixed_guide, guide_marginals):
+        with pytest.raises(ValueError, match="mu_scale"):
+            make(0.0, -1.0, 0.0, 0.1)
+        with pytest.raises(ValueError, match="sigma_scale"):
+            make(0.0, 1.0, 0.0, 0.0)
+        with pytest.raises(ValueError, match="sigma_loc"):
+            make(0.0, 1.0, float("nan"), 0.1)
+        with pytest.raises(TypeError, match="mu_loc"):
+            make("1", 1.0, 0.0, 0.1)
+
+
+def test_guide_marginals_are_the_normal_and_the_lognormal_of_the_guide():
+    q = guide_marginals(1.5, 0.2, math.log(4.0), 0.05)
+    assert q["mu"].mean() == pytest.approx(1.5) and q["mu"].std() == pytest.approx(0.2)
+    assert q["sigma"].median() == pytest.approx(4.0)  # the median of a LogNormal is exp(loc)
+    sd = 4.0 * math.exp(0.05**2 / 2) * math.sqrt(math.expm1(0.05**2))  # the LogNormal's sd
+    assert q["sigma"].std() == pytest.approx(sd)

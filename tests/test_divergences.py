@@ -8,8 +8,10 @@ from scipy import stats
 
 from helpers.divergences import (
     fit_gaussian_on_grid,
+    format_normal,
     gaussian_mixture_logpdf,
     kl_on_grid,
+    profile_divergence,
     renyi_on_grid,
 )
 
@@ -139,3 +141,63 @@ def test_mixture_arguments_are_validated():
         gaussian_mixture_logpdf(GRID, [0.5, 0.5], [-2, 2, 3], [1, 1])
     with pytest.raises(ValueError, match="scales must be positive"):
         gaussian_mixture_logpdf(GRID, [0.5, 0.5], [-2, 2], [1, 0])
+
+
+def test_profile_at_the_best_mean_is_the_best_fit_and_never_below_it():
+    log_p = gaussian_mixture_logpdf(GRID, [0.5, 0.5], [-2, 2], [0.6, 0.6])
+    best_qp = fit_gaussian_on_grid(log_p, GRID, "kl_qp", init=(3.0, 1.0))
+    best_pq = fit_gaussian_on_grid(log_p, GRID, "kl_pq", init=(1.0, 1.0))
+    locs = np.linspace(-3, 3, 13)
+    qp = profile_divergence(log_p, GRID, "kl_qp", locs)
+    pq = profile_divergence(log_p, GRID, "kl_pq", locs)
+    assert qp.shape == pq.shape == locs.shape
+    # At the optimum's own mean the profile is the optimum; elsewhere it cannot be lower.
+    assert profile_divergence(log_p, GRID, "kl_qp", best_qp.loc) == pytest.approx(
+        best_qp.divergence, abs=1e-6
+    )
+    assert np.all(qp >= best_qp.divergence - 1e-6) and np.all(pq >= best_pq.divergence - 1e-6)
+
+
+def test_profile_of_a_gaussian_target_matches_the_closed_form():
+    # For a Normal(0, 1) target and q = Normal(m, s), KL(q || p) = -log s + (s^2 + m^2)/2 - 1/2,
+    # smallest at s = 1 for every m, so the profile is m^2 / 2; KL(p || q) is smallest at
+    # s^2 = 1 + m^2, giving log(1 + m^2) / 2.
+    locs = np.array([-1.5, 0.0, 0.5, 2.0])
+    qp = profile_divergence(_normal(0, 1), GRID, "kl_qp", locs)
+    pq = profile_divergence(_normal(0, 1), GRID, "kl_pq", locs)
+    np.testing.assert_allclose(qp, locs**2 / 2, atol=1e-5)
+    np.testing.assert_allclose(pq, np.log1p(locs**2) / 2, atol=1e-5)
+
+
+def test_profile_arguments_are_validated():
+    log_p = _normal(0, 1)
+    with pytest.raises(ValueError, match="divergence must be one of"):
+        profile_divergence(log_p, GRID, "renyi", 0.0)
+    with pytest.raises(TypeError, match="locs"):
+        profile_divergence(log_p, GRID, "kl_qp", "0")
+    with pytest.raises(ValueError, match="locs contains NaN"):
+        profile_divergence(log_p, GRID, "kl_qp", [0.0, np.nan])
+    with pytest.raises(ValueError, match="scale_bounds must be increasing"):
+        profile_divergence(log_p, GRID, "kl_qp", 0.0, scale_bounds=(2.0, 1.0))
+    with pytest.raises(ValueError, match="log_target integrates to"):
+        profile_divergence(log_p + 1.0, GRID, "kl_qp", 0.0)
+
+
+@pytest.mark.parametrize(
+    "loc, scale, text",
+    [
+        (-2.0, 0.6049, "Normal(-2.00, 0.605)"),
+        (-0.001, 2.0, "Normal(0.00, 2)"),
+        (1.0, 1.79, "Normal(1.00, 1.79)"),
+    ],
+)
+def test_format_normal_rounds_and_never_prints_minus_zero(loc, scale, text):
+    assert format_normal(loc, scale) == text
+    assert format_normal(np.float64(loc), np.float32(scale)) == text
+
+
+def test_format_normal_validates_its_arguments():
+    with pytest.raises(ValueError, match="scale must be positive"):
+        format_normal(0.0, 0.0)
+    with pytest.raises(TypeError, match="loc must be a number"):
+        format_normal("0", 1.0)

@@ -15,9 +15,11 @@ from helpers.elbo_surface import (
     best_normal_gamma_guide,
     best_normal_lognormal_guide,
     condition_number,
+    gradient,
     hessian,
     normal_gamma_elbo,
     normal_lognormal_elbo,
+    sgd_path_normal_gamma,
 )
 from helpers.posterior import SufficientStatistics
 from helpers.training import estimate_elbo
@@ -38,10 +40,10 @@ def fixed_guide(mu_loc, mu_scale, shape, rate):
     return guide
 
 
-def fixed_lognormal_guide(mu_loc, mu_scale, log_sigma_loc, log_sigma_scale):
+def fixed_lognormal_guide(mu_loc, mu_scale, sigma_loc, sigma_scale):
     def guide(data):
         pyro.sample("mu", dist.Normal(mu_loc, mu_scale))
-        pyro.sample("sigma", dist.LogNormal(log_sigma_loc, log_sigma_scale))
+        pyro.sample("sigma", dist.LogNormal(sigma_loc, sigma_scale))
 
     return guide
 
@@ -131,7 +133,7 @@ def test_best_lognormal_guide_is_nearly_exact_with_many_data():
     data = make_data(n=1000, seed=0)
     post = exact_posterior(data)
     best = best_normal_lognormal_guide(data)
-    sigma = dist.LogNormal(best.log_sigma_loc, best.log_sigma_scale)
+    sigma = dist.LogNormal(best.sigma_loc, best.sigma_scale)
     assert 0 < post.log_evidence - best.elbo < 0.01
     assert best.mu_scale == pytest.approx(post.mu_sd, rel=0.01)
     assert float(sigma.mean) == pytest.approx(post.sigma_mean, rel=0.001)
@@ -142,7 +144,7 @@ def test_best_lognormal_guide_is_narrower_than_the_posterior_with_few_data():
     data = make_data(n=50, seed=0)
     post = exact_posterior(data)
     best = best_normal_lognormal_guide(data)
-    sigma_sd = float(dist.LogNormal(best.log_sigma_loc, best.log_sigma_scale).stddev)
+    sigma_sd = float(dist.LogNormal(best.sigma_loc, best.sigma_scale).stddev)
     assert 0.9 < sigma_sd / post.sigma_sd < 0.99  # KL(q || p) fits are too narrow, here by ~3%
     assert best.mu_scale < post.mu_sd
 
@@ -231,9 +233,9 @@ def test_best_guides_need_spread_out_data():
 
 
 def test_lognormal_elbo_rejects_invalid_guide_parameters(data):
-    with pytest.raises(ValueError, match="log_sigma_scale must be positive"):
+    with pytest.raises(ValueError, match="sigma_scale must be positive"):
         normal_lognormal_elbo(data, 1.0, 0.3, 1.4, 0.0)
-    with pytest.raises(ValueError, match="log_sigma_loc contains NaN"):
+    with pytest.raises(ValueError, match="sigma_loc contains NaN"):
         normal_lognormal_elbo(data, 1.0, 0.3, float("nan"), 0.1)
 
 
@@ -252,3 +254,66 @@ def test_hessian_and_condition_number_reject_bad_input():
         condition_number(np.diag([1.0, -1.0]))
     with pytest.raises(ValueError, match="positive diagonal"):
         condition_number(np.array([[0.0, 0.0], [0.0, 1.0]]), precondition=True)
+
+
+def test_gradient_by_central_differences_matches_the_exact_gradient(data):
+    stats_ = SufficientStatistics.from_data(data)
+    z = np.array([1.5, np.log(0.3), np.log(50.0), np.log(12.0)])
+
+    def elbo(w):
+        return float(normal_gamma_elbo(stats_, w[0], *np.exp(w[1:])))
+
+    np.testing.assert_allclose(
+        gradient(elbo, z), _gamma_gradient(stats_, z, (0.0, 10.0, 1.0, 0.1)), rtol=1e-5
+    )
+    assert gradient(lambda w: float(w @ w), [1.0, -2.0]) == pytest.approx([2.0, -4.0])
+
+
+def test_gradient_rejects_bad_input():
+    with pytest.raises(TypeError, match="callable"):
+        gradient("f", [1.0])
+    with pytest.raises(ValueError, match="1-D"):
+        gradient(lambda x: 0.0, [[1.0, 2.0]])
+    with pytest.raises(ValueError, match="not finite"):
+        gradient(lambda x: np.inf if x[0] > 0 else 0.0, [0.0])
+
+
+def test_sgd_path_takes_torch_sgd_steps_with_momentum_on_the_exact_gradient(data):
+    stats_ = SufficientStatistics.from_data(data)
+    start = (1.5, 0.3, 50.0, 12.0)
+    path = sgd_path_normal_gamma(data, start, lr=1e-5, momentum=0.8, num_steps=2)
+    assert path.shape == (3, 4)
+    np.testing.assert_allclose(path[0], start)
+    z0 = np.array([start[0], *np.log(start[1:])])
+    g0 = -_gamma_gradient(stats_, z0, (0.0, 10.0, 1.0, 0.1))  # gradient of the loss, -ELBO
+    z1 = z0 - 1e-5 * g0
+    g1 = -_gamma_gradient(stats_, z1, (0.0, 10.0, 1.0, 0.1))
+    z2 = z1 - 1e-5 * (0.8 * g0 + g1)  # torch: buffer = momentum * buffer + gradient
+    np.testing.assert_allclose(path[1], [z1[0], *np.exp(z1[1:])], rtol=1e-12)
+    np.testing.assert_allclose(path[2], [z2[0], *np.exp(z2[1:])], rtol=1e-12)
+
+
+def test_sgd_path_crawls_along_the_ridge_with_a_small_learning_rate(best):
+    data = make_data(n=200, seed=3)
+    sd = float(data.std())
+    start = (float(data.mean()), 0.1 * sd, 50.0, 50.0 / sd)
+    path = sgd_path_normal_gamma(data, start, lr=1e-5, momentum=0.8, num_steps=2000)
+    shape, rate = path[-1, 2:]
+    assert shape / rate == pytest.approx(best.shape / best.rate, rel=0.05)  # near the ridge
+    assert 55.0 < shape < best.shape / 4  # climbing along it, but far from the optimum
+    elbos = normal_gamma_elbo(data, *path.T)
+    assert elbos[-1] > elbos[100] > elbos[0]
+
+
+def test_sgd_path_rejects_bad_arguments(data):
+    start = (1.5, 0.3, 50.0, 12.0)
+    with pytest.raises(ValueError, match="above 2"):
+        sgd_path_normal_gamma(data, (1.5, 0.3, 1.0, 0.1), 1e-5, 0.8, 10)
+    with pytest.raises(ValueError, match="momentum"):
+        sgd_path_normal_gamma(data, start, 1e-5, 1.0, 10)
+    with pytest.raises(ValueError, match="num_steps"):
+        sgd_path_normal_gamma(data, start, 1e-5, 0.8, 0)
+    with pytest.raises(ValueError, match="lr"):
+        sgd_path_normal_gamma(data, start, -1.0, 0.8, 10)
+    with pytest.raises(ValueError, match="left the region"):
+        sgd_path_normal_gamma(data, start, 10.0, 0.0, 10)

@@ -1,7 +1,7 @@
 """The course as a learner meets it: JupyterLab in a real browser (Debian's Chromium, driven by
 Playwright) opens each notebook, clears its outputs, runs Run > Run All Cells from the menu and
 waits for the kernel to go idle; every code cell must then have an execution count and no error
-output. That is done for every notebook in notebooks/ and for one student copy (student/02,
+output. That is done for every notebook in notebooks/ and for one student copy (student/03,
 whose exercise stubs must run and say "No answer yet"); for 00_start_here the environment
 self-check must also report no FAIL and "Ready to go".
 
@@ -43,7 +43,7 @@ from _browser import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "build" / "test-artifacts" / "lab"
 NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "notebooks").glob("*.ipynb"))
-STUDENT_COPY = "student/02_model_and_guide.ipynb"
+STUDENT_COPY = "student/03_guide.ipynb"
 # JupyterLab plugins that would ask the internet for news or for extensions to install.
 DISABLED_PLUGINS = {
     "@jupyterlab/apputils-extension:announcements": True,

@@ -10,7 +10,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import helpers.checks as checks
+import helpers.checks_estimation as checks
 from helpers import (
     SufficientStatistics,
     exact_posterior,

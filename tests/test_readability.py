@@ -148,3 +148,26 @@ def test_every_figure_has_a_one_sentence_description(notebook):
         f"{notebook.name}: each figure needs one sentence in the cell's metadata "
         f"mystnb.image.alt (30-400 characters, ending with a full stop): {'; '.join(missing)}"
     )
+
+
+def test_the_map_states_the_courses_total_time():
+    """00's "The whole course takes about H hours of reading and running plus E hours of
+    exercises" is the sum of the notebooks' stated times, to the nearest half hour."""
+    reading = exercises = 0
+    for path in NOTEBOOKS:
+        intro = nbformat.read(path, as_version=4).cells[0].source
+        reading += reading_time.count_lesson(path).stated_minutes or 0
+        match = re.search(r"reading and running, (\d+) min exercises", intro)
+        exercises += int(match.group(1)) if match else 0
+    start_here = "\n".join(
+        c.source
+        for c in nbformat.read(NOTEBOOKS[0], as_version=4).cells
+        if c.cell_type == "markdown"
+    )
+    match = re.search(
+        r"takes about ([\d.]+) hours of reading and running\s+plus ([\d.]+) hours of\s+exercises",
+        start_here,
+    )
+    assert match, "00_start_here should state the course's total time"
+    assert float(match.group(1)) == round(reading / 30) / 2, f"{reading} min of reading"
+    assert float(match.group(2)) == round(exercises / 30) / 2, f"{exercises} min of exercises"

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-TRAINING_NOTEBOOK = ROOT / "notebooks" / "02_model_and_guide.ipynb"
+TRAINING_NOTEBOOK = ROOT / "notebooks" / "03_guide.ipynb"
 
 pytestmark = pytest.mark.robust
 spec = importlib.util.spec_from_file_location("run_notebooks", ROOT / "tools" / "run_notebooks.py")

@@ -21,12 +21,10 @@ def model(data):
 def guide(data):
     mu_loc = pyro.param("mu_loc", lambda: data.mean())
     mu_scale = pyro.param("mu_scale", torch.tensor(0.5), constraint=constraints.positive)
-    log_sigma_loc = pyro.param("log_sigma_loc", lambda: data.std().log())
-    log_sigma_scale = pyro.param(
-        "log_sigma_scale", torch.tensor(0.1), constraint=constraints.positive
-    )
+    sigma_loc = pyro.param("sigma_loc", lambda: data.std().log())
+    sigma_scale = pyro.param("sigma_scale", torch.tensor(0.1), constraint=constraints.positive)
     pyro.sample("mu", dist.Normal(mu_loc, mu_scale))
-    pyro.sample("sigma", dist.LogNormal(log_sigma_loc, log_sigma_scale))
+    pyro.sample("sigma", dist.LogNormal(sigma_loc, sigma_scale))
 
 
 def exact_guide_for(post):
@@ -51,7 +49,7 @@ def test_train_records_losses_and_params_and_fits_the_posterior(data):
     optim = pyro.optim.ClippedAdam({"lr": 0.05, "lrd": 0.998})
     fit = train(model, guide, data, optim=optim, num_steps=1500)
     assert fit.losses.shape == (1500,) and np.all(np.isfinite(fit.losses))
-    assert set(fit.params) == {"mu_loc", "mu_scale", "log_sigma_loc", "log_sigma_scale"}
+    assert set(fit.params) == {"mu_loc", "mu_scale", "sigma_loc", "sigma_scale"}
     assert fit.params["mu_scale"].shape == (1500,) and np.all(fit.params["mu_scale"] > 0)
     assert fit.losses[-100:].mean() < fit.losses[:10].mean()
     post = exact_posterior(data)
@@ -77,6 +75,69 @@ def test_train_names_the_parameter_that_diverged(data):
     optim = pyro.optim.SGD({"lr": 1e38})
     with pytest.raises(TrainingDiverged, match="step 0: parameter.*mu_loc"):
         train(model, guide, data, optim=optim, num_steps=5)
+
+
+def _scale_model(data):
+    """A model whose own (unconstrained) parameter is the scale of its likelihood."""
+    scale = pyro.param("scale", torch.tensor(1.0))
+    with pyro.plate("data", len(data)):
+        pyro.sample("obs", dist.Normal(0.0, scale), obs=torch.zeros(len(data)))
+
+
+def _no_guide(data):
+    pass
+
+
+def test_train_turns_a_parameter_that_left_its_support_into_training_diverged(data):
+    # The loss is n log(scale) + const, its gradient n / scale > 0: one SGD step with lr 2 / n
+    # takes the scale from 1 to -1, which is finite (the guard lets it pass) but outside the
+    # support, so the next step's validation raises "Expected parameter scale ... constraint".
+    optim = pyro.optim.SGD({"lr": 2.0 / len(data)})
+    with pytest.raises(TrainingDiverged, match=r"step 1: .*left its support") as caught:
+        train(_scale_model, _no_guide, data, optim=optim, num_steps=5)
+    assert isinstance(caught.value.__cause__, ValueError)  # the chain is kept: raise ... from
+    assert "Expected parameter scale" in str(caught.value.__cause__)
+    assert "Expected parameter scale" in str(caught.value) and "learning rate" in str(caught.value)
+    assert pyro.param("scale").item() == pytest.approx(-1.0)
+
+
+def test_train_lets_any_other_value_error_through_unchanged(data):
+    def wrong_shape_model(data):  # a shape bug: 3 values observed in a plate of len(data)
+        mu = pyro.sample("mu", dist.Normal(0.0, 10.0))
+        with pyro.plate("data", len(data)):
+            pyro.sample("obs", dist.Normal(mu, 1.0), obs=data[:3])
+
+    def mu_guide(data):
+        loc = pyro.param("mu_loc", torch.tensor(0.0))
+        pyro.sample("mu", dist.Normal(loc, 1.0))
+
+    optim = pyro.optim.Adam({"lr": 0.1})
+    with pytest.raises(ValueError) as caught:
+        train(wrong_shape_model, mu_guide, data, optim=optim, num_steps=5)
+    assert not isinstance(caught.value, TrainingDiverged)
+    assert "Expected parameter" not in str(caught.value)
+
+
+def test_train_lets_a_bad_starting_value_error_through_when_it_is_not_a_parameter(data):
+    def negative_data_model(data):  # a Gamma likelihood for data with negative values: a bug
+        rate = pyro.param("rate", torch.tensor(1.0), constraint=constraints.positive)
+        with pyro.plate("data", len(data)):
+            pyro.sample("obs", dist.Gamma(2.0, rate), obs=data - 100.0)
+
+    with pytest.raises(ValueError, match="support") as caught:
+        train(negative_data_model, _no_guide, data, optim=pyro.optim.Adam({"lr": 0.1}), num_steps=2)
+    assert not isinstance(caught.value, TrainingDiverged)
+
+
+def test_train_lets_an_invalid_starting_value_through_as_a_bug(data):
+    def negative_scale_guide(data):  # the guide starts outside the support: no step took it there
+        scale = pyro.param("mu_scale", torch.tensor(-1.0))
+        pyro.sample("mu", dist.Normal(0.0, scale))
+        pyro.sample("sigma", dist.Gamma(2.0, 0.5))
+
+    with pytest.raises(ValueError, match="Expected parameter scale") as caught:
+        train(model, negative_scale_guide, data, optim=pyro.optim.Adam({"lr": 0.1}), num_steps=2)
+    assert not isinstance(caught.value, TrainingDiverged)
 
 
 @pytest.mark.parametrize(("num_steps", "error"), [(0, ValueError), (1.5, TypeError)])

@@ -1,0 +1,131 @@
+"""Figures of notebook 08 (Newcomb's speed of light) that the lesson does not teach how to draw.
+
+- `plot_newcomb`: the measurements in order and as a histogram, with the accepted value.
+- `plot_prior_predictive`: the mean and sd of data sets simulated from the prior, and the data's.
+- `plot_location_posteriors`: the posterior of the travel time mu under the normal and the
+  Student-t model, with their 95% intervals and the accepted value.
+
+Units are Newcomb's: nanoseconds above 24,800. Every legend lies outside the plotted data.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from scipy import stats
+
+from ._validation import as_data_array, as_finite_float, as_pair, as_positive_float
+from .newcomb import ACCEPTED_VALUE
+from .posterior import ExactPosterior
+
+TIME_LABEL = "time (ns above 24,800)"
+
+
+def plot_newcomb(data: object, accepted: float = ACCEPTED_VALUE, low_below: float = 0.0) -> Figure:
+    """Two panels: the measurements in recorded order (values below `low_below` circled), and
+    their histogram with the sample mean; both with the accepted value."""
+    values = as_data_array(data)
+    accepted = as_finite_float(accepted, "accepted")
+    low_below = as_finite_float(low_below, "low_below")
+    order = np.arange(1, values.size + 1)
+    is_low = values < low_below
+    accepted_label = f"accepted value ({accepted:g})"
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    axes[0].plot(order, values, "o-", ms=4, lw=0.5, label="measurement")
+    axes[0].plot(
+        order[is_low], values[is_low], "o", ms=11, mfc="none", mec="C3", mew=2, label="low values"
+    )
+    axes[0].axhline(accepted, color="C2", ls="--", label=accepted_label)
+    axes[0].set(title="Newcomb's third series, in order", xlabel="measurement number")
+    axes[0].set_ylabel(TIME_LABEL)
+    width = 2.0  # ns
+    bins = np.arange(values.min() - width, max(values.max(), accepted) + 2 * width, width)
+    axes[1].hist(values, bins=bins, alpha=0.6, label="measurements")
+    axes[1].axvline(values.mean(), color="C1", ls=":", lw=2, label="sample mean")
+    axes[1].axvline(accepted, color="C2", ls="--", label=accepted_label)
+    axes[1].set(title="Histogram", xlabel=TIME_LABEL, ylabel="count")
+    axes[0].legend(loc="lower right", fontsize="small")
+    axes[1].legend(loc="upper left", fontsize="small")
+    return fig
+
+
+def _simulated_array(simulated: object, n: int) -> np.ndarray:
+    if hasattr(simulated, "detach"):
+        simulated = simulated.detach().cpu().numpy()
+    array = np.asarray(simulated, dtype=np.float64)
+    if array.ndim != 2 or array.shape[1] != n or array.shape[0] < 2:
+        raise ValueError(
+            f"simulated must have shape (number of data sets >= 2, {n}), got {array.shape}"
+        )
+    if not np.all(np.isfinite(array)):
+        raise ValueError("simulated contains NaN or infinite values")
+    return array
+
+
+def plot_prior_predictive(
+    simulated: object, data: object, data_label: str = "Newcomb's data"
+) -> Figure:
+    """Two panels: histograms of the mean and the sd (log scale) of each simulated data set, with
+    the observed data's mean and sd marked. `simulated` has shape (data sets, len(data))."""
+    if not isinstance(data_label, str) or not data_label:
+        raise TypeError("data_label must be a non-empty string")
+    x = as_data_array(data)
+    sims = _simulated_array(simulated, x.size)
+    means, sds = sims.mean(axis=1), sims.std(axis=1, ddof=1)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), layout="constrained")
+    positive = sds[sds > 0]
+    low, high = np.log10(positive.min()), np.log10(max(positive.max(), x.std(ddof=1)))
+    for ax, values, ours, what, bins in [
+        (axes[0], means, x.mean(), "mean", 50),
+        (axes[1], sds, x.std(ddof=1), "sd", np.logspace(low - 0.1, high + 0.1, 50)),
+    ]:
+        label = f"{len(sims):,} data sets from the prior"
+        ax.hist(values, bins=bins, alpha=0.6, label=label)
+        ax.axvline(ours, color="C3", ls="--", label=data_label)
+        ax.set(title=f"Prior predictive: {what} of a data set", ylabel="count")
+    axes[0].set_xlabel("sample mean (ns above 24,800)")
+    axes[1].set(xscale="log", xlabel="sample sd (ns, log scale)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize="small")
+    return fig
+
+
+def plot_location_posteriors(
+    normal: ExactPosterior,
+    t_svi: tuple[float, float],
+    t_nuts: object,
+    accepted: float = ACCEPTED_VALUE,
+    xlim: tuple[float, float] = (20.0, 35.0),
+) -> Figure:
+    """The posterior of mu: the normal model's exact density, the Student-t model's by SVI (a
+    Normal with mean and sd `t_svi`) and by NUTS (draws `t_nuts`), 95% intervals below the axis,
+    and the accepted value."""
+    if not isinstance(normal, ExactPosterior):
+        raise TypeError(f"normal must be an ExactPosterior, got {type(normal).__name__}")
+    svi_mean, svi_sd = as_pair(t_svi, "t_svi")
+    svi_mean, svi_sd = as_finite_float(svi_mean, "t_svi[0]"), as_positive_float(svi_sd, "t_svi[1]")
+    draws = as_data_array(t_nuts, "t_nuts")
+    accepted = as_finite_float(accepted, "accepted")
+    left, right = (as_finite_float(end, "xlim") for end in as_pair(xlim, "xlim"))
+    if not left < right:
+        raise ValueError(f"xlim must be increasing, got {xlim}")
+    grid = np.linspace(left, right, 400)
+    normal_low, normal_high = normal.interval("mu", 0.95)
+    t_low, t_high = np.quantile(draws, [0.025, 0.975])
+    fig, ax = plt.subplots(figsize=(9, 4.6), layout="constrained")
+    ax.plot(normal.mu_grid, normal.mu_density, "C0", lw=2, label="normal model (exact)")
+    ax.hist(draws, bins=40, density=True, color="C1", alpha=0.4, label="Student-t model (NUTS)")
+    ax.plot(grid, stats.norm.pdf(grid, svi_mean, svi_sd), "C1", lw=2, label="Student-t model (SVI)")
+    peak = max(normal.mu_density.max(), stats.norm.pdf(0.0, 0.0, svi_sd))
+    ax.hlines(-0.06 * peak, normal_low, normal_high, color="C0", lw=5, label="normal: 95% interval")
+    ax.hlines(-0.12 * peak, t_low, t_high, color="C1", lw=5, label="Student-t: 95% interval (NUTS)")
+    ax.axvline(accepted, color="C2", ls="--", lw=2, label=f"accepted value ({accepted:g})")
+    ax.set(
+        title="Posterior of the travel time mu",
+        xlabel="mu (ns above 24,800)",
+        ylabel="density",
+        xlim=(left, right),
+    )
+    fig.legend(loc="outside lower center", ncol=3, fontsize="small")
+    return fig
