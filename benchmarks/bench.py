@@ -13,7 +13,7 @@ Sections:
    ones, both posterior sds within 3%), checked every `--check-every` steps with the parameters
    averaged over the second half of the steps so far. In-process (fit only) and whole-process
    (a fresh `python` that imports, builds the data, fits and checks), median over seeds. Rows:
-   the course's recipe (notebook 02), two Pyro levers, NumPyro (same model, guide,
+   the course's recipe (notebook 05), two Pyro levers, NumPyro (same model, guide,
    initialisation, optimiser, schedule and bar) and the original tutorial's configuration.
 2. Steps per second at 1,000 points for each ELBO implementation.
 3. Cost as data grow: time per SVI step and peak memory for full-batch and minibatch plates,

@@ -110,7 +110,7 @@ def test_fitted_q_rejects_what_it_cannot_read():
     with pytest.raises(TypeError, match="dict"):
         fitted_q([1.0, 2.0])
     with pytest.raises(ValueError, match="sigma_shape and sigma_rate"):
-        fitted_q({"mu_loc": 1.0, "mu_scale": 0.2, "log_sigma_loc": 1.5, "log_sigma_scale": 0.1})
+        fitted_q({"mu_loc": 1.0, "mu_scale": 0.2, "tau_loc": 1.5, "tau_scale": 0.1})
     with pytest.raises(ValueError, match="mu_scale"):
         fitted_q({"mu_loc": 1.0, "sigma_loc": 1.5, "sigma_scale": 0.1})
     with pytest.raises(ValueError, match="one finite number"):

@@ -171,3 +171,22 @@ def test_the_map_states_the_courses_total_time():
     assert match, "00_start_here should state the course's total time"
     assert float(match.group(1)) == round(reading / 30) / 2, f"{reading} min of reading"
     assert float(match.group(2)) == round(exercises / 30) / 2, f"{exercises} min of exercises"
+
+
+def test_the_instructor_guides_schedules_give_each_notebook_its_stated_time():
+    """Each notebook has a block in the workshop schedules (docs/instructor_guide.md), and the
+    longest block given to it is at least its stated reading time."""
+    guide = (ROOT / "docs" / "instructor_guide.md").read_text(encoding="utf-8")
+    blocks: dict[str, int] = {}
+    for start_h, start_m, end_h, end_m, number in re.findall(
+        r"^\| (\d+):(\d\d)-(\d+):(\d\d) \| (\d\d) ", guide, re.MULTILINE
+    ):
+        minutes = (int(end_h) * 60 + int(end_m)) - (int(start_h) * 60 + int(start_m))
+        blocks[number] = max(blocks.get(number, 0), minutes)
+    for path in NOTEBOOKS:
+        number = path.name[:2]
+        assert number in blocks, f"no schedule block for {path.stem} in the instructor guide"
+        stated = reading_time.count_lesson(path).stated_minutes
+        assert blocks[number] >= stated, (
+            f"{path.stem} states {stated} min of reading; its longest block is {blocks[number]}"
+        )
