@@ -185,7 +185,8 @@ def render_page(
             return match.group(0)
         return f'href="{stem}.html{match.group("anchor") or ""}"'
 
-    return NOTEBOOK_LINK.sub(relink, html)
+    html = NOTEBOOK_LINK.sub(relink, html)
+    return html.replace(f'href="{GLOSSARY}', 'href="glossary.html')
 
 
 def prepare_output(out: Path) -> None:
