@@ -269,11 +269,11 @@ def _run_all(lab, browser, notebook: str) -> dict:
         prompts = page.locator(".jp-NotebookPanel .jp-CodeCell .jp-InputPrompt")
         not_run = [p for p in prompts.all_inner_texts() if not re.search(r"\[\d+\]", p)]
 
-        cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
-        first_output = cells.first.locator(".jp-OutputArea-output")
-        first_output.first.scroll_into_view_if_needed()
+        # The first code cell's output (00's self-check report); a set-up cell may print nothing.
+        page.locator(".jp-NotebookPanel .jp-OutputArea-output").first.scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / f"{name}-top.png"))
-        first_text = "\n".join(first_output.all_inner_texts())
+        cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
+        first_text = "\n".join(cells.first.locator(".jp-OutputArea-output").all_inner_texts())
         # JupyterLab shows an exception as stderr text with its traceback.
         stderr = page.locator(
             ".jp-NotebookPanel [data-mime-type='application/vnd.jupyter.stderr']"
