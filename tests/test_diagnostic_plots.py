@@ -1,8 +1,6 @@
 """helpers.diagnostic_plots: the figures of notebook 07 show what they claim, legends clear."""
 
-import importlib.util
 import math
-from pathlib import Path
 
 import matplotlib
 
@@ -20,14 +18,7 @@ from helpers.diagnostic_plots import (  # noqa: E402
     plot_training_run,
 )
 from helpers.diagnostics import guide_marginals, rank_histogram, simulate_sbc  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location(
-    "figure_check_startup", ROOT / "tests" / "figure_check_startup.py"
-)
-figure_check = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(figure_check)
-figure_check._REPORT = None  # this process's figures stay out of the notebooks' report
+from tests._figures import figure_check  # noqa: E402
 
 STEPS = 300
 

@@ -2,9 +2,6 @@
 an arrow per dependence and a box per plate, read from the model itself; the density plots draw
 what they are given, with legends clear of the data; bad input is refused with a message."""
 
-import importlib.util
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -24,14 +21,7 @@ from helpers.diagrams import (  # noqa: E402
     plot_prior_predictive,
     plot_priors,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location(
-    "figure_check_startup", ROOT / "tests" / "figure_check_startup.py"
-)
-figure_check = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(figure_check)
-figure_check._REPORT = None  # this process's figures stay out of the notebooks' report
+from tests._figures import figure_check  # noqa: E402
 
 
 def model(data):

@@ -1,7 +1,6 @@
 """The legend check that the notebook kernels run (tests/figure_check_startup.py): it flags a
 legend lying on lines, points, bars or filled areas, and passes one placed clear of the data."""
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -14,15 +13,9 @@ import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from tests._figures import figure_check  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location(
-    "figure_check_startup", ROOT / "tests" / "figure_check_startup.py"
-)
-figure_check = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(figure_check)
-# Loading it patches matplotlib in this process too: keep this process's figures out of the report
-# that conftest.py reads for the notebook kernels.
-figure_check._REPORT = None
 
 
 @pytest.fixture

@@ -1,9 +1,6 @@
 """Notebook 06's figures (helpers/kl_plots.py): each draws what it is given, labels it, keeps its
 legends clear of the data, and rejects inputs that do not fit together."""
 
-import importlib.util
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -22,14 +19,7 @@ from helpers.kl_plots import (  # noqa: E402
     plot_renyi_fits,
     plot_two_mode_fits,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location(
-    "figure_check_startup", ROOT / "tests" / "figure_check_startup.py"
-)
-figure_check = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(figure_check)
-figure_check._REPORT = None  # keep this process's figures out of the notebooks' report
+from tests._figures import figure_check  # noqa: E402
 
 GRID = np.linspace(-20, 20, 4001)
 LOG_TARGET = gaussian_mixture_logpdf(GRID, [0.5, 0.5], [-2.0, 2.0], [0.6, 0.6])

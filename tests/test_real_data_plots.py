@@ -1,9 +1,6 @@
 """Notebook 08's figures (helpers/real_data_plots.py): they draw what they say, with legends clear
 of the data, and reject inputs they cannot draw."""
 
-import importlib.util
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -11,7 +8,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
-from matplotlib.backend_bases import FigureCanvasBase  # noqa: E402
 
 from helpers import exact_posterior  # noqa: E402
 from helpers.model_checks import plot_minimum_check  # noqa: E402
@@ -21,15 +17,8 @@ from helpers.real_data_plots import (  # noqa: E402
     plot_newcomb,
     plot_prior_predictive,
 )
+from tests._figures import figure_check  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location(
-    "figure_check_startup", ROOT / "tests" / "figure_check_startup.py"
-)
-figure_check = importlib.util.module_from_spec(_spec)
-_print_figure = FigureCanvasBase.print_figure
-_spec.loader.exec_module(figure_check)
-FigureCanvasBase.print_figure = _print_figure  # only its overlap test is used here
 PRIORS = {"mu_prior": (0.0, 100.0), "sigma_prior": (2.0, 0.1)}  # the notebook's
 
 

@@ -1,7 +1,6 @@
 """Notebook 09's machinery (helpers/scaling.py): the script runner returns rank 0's report and
 names a failure, and the two figures draw what they are given with legends clear of the data."""
 
-import importlib.util
 import socket
 import sys
 from pathlib import Path
@@ -21,14 +20,9 @@ from helpers.scaling import (  # noqa: E402
     plot_step_cost,
     run_script,
 )
+from tests._figures import figure_check  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location(
-    "figure_check_startup", ROOT / "tests" / "figure_check_startup.py"
-)
-figure_check = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(figure_check)
-figure_check._REPORT = None  # keep this process's figures out of the notebooks' report
 
 
 @pytest.fixture(autouse=True)
