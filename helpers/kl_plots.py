@@ -89,7 +89,8 @@ def plot_two_mode_fits(
         axes[1].axhline(mode, color="0.6", ls=":", label=label)
     axes[1].set(title="q's mean during SVI, KL(q || p)", xlabel="SVI step", ylabel="loc of q")
     axes[1].set_ylim(min(modes) - 1.5, max(modes) + 3)
-    axes[0].legend(loc="upper left", fontsize="small")
+    # Below the panel: how tall the narrow fits stand differs from seed to seed.
+    axes[0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, fontsize="small")
     axes[1].legend(loc="upper right", fontsize="small", ncol=2)
     return fig
 
@@ -206,6 +207,7 @@ def plot_renyi_fits(
     axes[1].plot(list(fits), svi_scales, "C1o", mfc="none", ms=10, label="SVI with RenyiELBO")
     axes[1].set(title="Fitted sd of q against alpha", xlabel="alpha", ylabel="sd of q")
     axes[1].invert_xaxis()  # mode-seeking on the left, mass-covering on the right
-    axes[0].legend(loc="upper left", fontsize="small")
+    # Below the panel: how tall the narrow fits stand differs from seed to seed.
+    axes[0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, fontsize="small")
     axes[1].legend(loc="lower right", fontsize="small")
     return fig
