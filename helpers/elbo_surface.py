@@ -251,16 +251,23 @@ def _prior_pairs(
     return (priors[0], priors[1]), (priors[2], priors[3])
 
 
-def hessian(
-    function: Callable[[np.ndarray], float], point: object, step: float = 1e-4
-) -> np.ndarray:
-    """Hessian of a scalar function at `point` by central differences (symmetric, float64)."""
+def _function_point_step(
+    function: Callable[[np.ndarray], float], point: object, step: float
+) -> tuple[np.ndarray, float]:
+    """Validate the arguments of the finite-difference derivatives: (point as float64, step)."""
     if not callable(function):
         raise TypeError("function must be callable")
     x = _as_array(point, "point", positive=False)
     if x.ndim != 1 or x.size == 0:
         raise ValueError(f"point must be a non-empty 1-D array, got shape {x.shape}")
-    step = as_positive_float(step, "step")
+    return x, as_positive_float(step, "step")
+
+
+def hessian(
+    function: Callable[[np.ndarray], float], point: object, step: float = 1e-4
+) -> np.ndarray:
+    """Hessian of a scalar function at `point` by central differences (symmetric, float64)."""
+    x, step = _function_point_step(function, point, step)
     d = x.size
     basis = np.eye(d) * step
     result = np.empty((d, d))
@@ -282,12 +289,7 @@ def gradient(
     function: Callable[[np.ndarray], float], point: object, step: float = 1e-4
 ) -> np.ndarray:
     """Gradient of a scalar function at `point` by central differences (float64)."""
-    if not callable(function):
-        raise TypeError("function must be callable")
-    x = _as_array(point, "point", positive=False)
-    if x.ndim != 1 or x.size == 0:
-        raise ValueError(f"point must be a non-empty 1-D array, got shape {x.shape}")
-    step = as_positive_float(step, "step")
+    x, step = _function_point_step(function, point, step)
     basis = np.eye(x.size) * step
     result = np.array(
         [float(function(x + e) - function(x - e)) / (2 * step) for e in basis], dtype=np.float64

@@ -1,42 +1,25 @@
 """scripts/distributed_svi.py: two local processes (gloo) fit the same posterior as one."""
 
-import json
 import math
-import os
-import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from helpers import exact_posterior, make_data
+from helpers.scaling import DISTRIBUTED_SVI_SCRIPT, free_port, run_script
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "distributed_svi.py"
+SCRIPT = DISTRIBUTED_SVI_SCRIPT
 N = 20_000
 ARGS = ["--num-points", str(N), "--num-steps", "400", "--num-particles", "4"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _run(command):
-    env = {**os.environ, "MASTER_ADDR": "127.0.0.1", "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 @pytest.fixture(scope="module")
 def fits():
-    single = _run([sys.executable, str(SCRIPT), *ARGS])
+    single = run_script([sys.executable, str(SCRIPT), *ARGS])
     launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2"]
-    launcher += ["--master_addr=127.0.0.1", f"--master_port={_free_port()}"]
-    double = _run([*launcher, str(SCRIPT), *ARGS])
+    launcher += ["--master_addr=127.0.0.1", f"--master_port={free_port()}"]
+    double = run_script([*launcher, str(SCRIPT), *ARGS])
     return single, double
 
 
