@@ -220,39 +220,53 @@ def plot_priors(priors: Mapping[str, Any], marks: Mapping[str, tuple[str, float]
     return fig
 
 
-def plot_prior_predictive(simulated: object, data: object) -> Figure:
-    """Two panels: the mean and the sd of each simulated data set (a row of `simulated`), ours
-    marked; the sd on a log scale, where the prior's long tail fits. Legends lie below."""
+def plot_prior_predictive(
+    simulated: object,
+    data: object,
+    data_label: str = "our data",
+    mean_unit: str = "",
+    sd_unit: str = "",
+) -> Figure:
+    """Two panels: the mean and the sd of each simulated data set (a row of `simulated`), the
+    data's marked as `data_label`; the sd on a log scale, where the prior's long tail fits. The
+    units, if given, go into the axis labels. One legend lies below both panels."""
+    if not isinstance(data_label, str) or not data_label:
+        raise TypeError("data_label must be a non-empty string")
+    if not isinstance(mean_unit, str) or not isinstance(sd_unit, str):
+        raise TypeError("mean_unit and sd_unit must be strings")
     if hasattr(simulated, "detach"):
         simulated = simulated.detach().cpu().numpy()
     try:
         array = np.asarray(simulated, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError("simulated must be an array or tensor of numbers") from None
-    if array.ndim != 2 or array.shape[1] < 2:
+    if array.ndim != 2 or array.shape[0] < 2 or array.shape[1] < 2:
         raise ValueError(
-            "simulated must be 2-D, one simulated data set of at least 2 points per row, "
+            "simulated must be 2-D, at least 2 simulated data sets (rows) of at least 2 points, "
             f"got shape {array.shape}"
         )
+    if not np.all(np.isfinite(array)):
+        raise ValueError("simulated contains NaN or infinite values")
     x = as_data_array(data)
     means, sds = array.mean(axis=1), array.std(axis=1, ddof=1)
     label = f"{len(array):,} data sets from the prior"
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
-    axes[0].hist(means, bins=50, alpha=0.6, label=label)
-    axes[0].axvline(x.mean(), color="C3", ls="--", label="our data")
-    axes[0].set(title="Prior predictive: mean of a data set", xlabel="sample mean", ylabel="count")
-    low, high = max(sds.min(), 1e-3), max(sds.max(), x.std(ddof=1))
-    bins = np.logspace(np.log10(low) - 0.1, np.log10(high) + 0.1, 50)
-    axes[1].hist(sds, bins=bins, alpha=0.6, label=label)
-    axes[1].axvline(x.std(ddof=1), color="C3", ls="--", label="our data")
-    axes[1].set(
-        title="Prior predictive: sd of a data set",
-        xlabel="sample sd (log scale)",
-        ylabel="count",
-        xscale="log",
-    )
-    for ax in axes:  # below each panel: the dashed line crosses the whole height
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize="small")
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.4), layout="constrained")
+    positive = sds[sds > 0]
+    low = max(positive.min() if positive.size else 1e-3, 1e-3)
+    high = max(sds.max(), x.std(ddof=1))
+    log_bins = np.logspace(np.log10(low) - 0.1, np.log10(high) + 0.1, 50)
+    for ax, values, ours, what, bins in [
+        (axes[0], means, x.mean(), "mean", 50),
+        (axes[1], sds, x.std(ddof=1), "sd", log_bins),
+    ]:
+        ax.hist(values, bins=bins, alpha=0.6, label=label)
+        ax.axvline(ours, color="C3", ls="--", label=data_label)
+        ax.set(title=f"Prior predictive: {what} of a data set", ylabel="count")
+    axes[0].set_xlabel(f"sample mean ({mean_unit})" if mean_unit else "sample mean")
+    axes[1].set(xscale="log", xlabel=f"sample sd ({sd_unit + ', ' if sd_unit else ''}log scale)")
+    # Below both panels: the dashed line crosses the whole height, so no corner is free.
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize="small")
     return fig
 
 

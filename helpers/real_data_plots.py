@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import stats
 
+from . import diagrams
 from ._validation import as_data_array, as_finite_float, as_pair, as_positive_float
 from .newcomb import ACCEPTED_VALUE
 from .posterior import ExactPosterior
@@ -66,29 +67,13 @@ def _simulated_array(simulated: object, n: int) -> np.ndarray:
 def plot_prior_predictive(
     simulated: object, data: object, data_label: str = "Newcomb's data"
 ) -> Figure:
-    """Two panels: histograms of the mean and the sd (log scale) of each simulated data set, with
-    the observed data's mean and sd marked. `simulated` has shape (data sets, len(data))."""
-    if not isinstance(data_label, str) or not data_label:
-        raise TypeError("data_label must be a non-empty string")
+    """`helpers.diagrams.plot_prior_predictive` for Newcomb's data, in its units: `simulated` has
+    shape (data sets, len(data))."""
     x = as_data_array(data)
     sims = _simulated_array(simulated, x.size)
-    means, sds = sims.mean(axis=1), sims.std(axis=1, ddof=1)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), layout="constrained")
-    positive = sds[sds > 0]
-    low, high = np.log10(positive.min()), np.log10(max(positive.max(), x.std(ddof=1)))
-    for ax, values, ours, what, bins in [
-        (axes[0], means, x.mean(), "mean", 50),
-        (axes[1], sds, x.std(ddof=1), "sd", np.logspace(low - 0.1, high + 0.1, 50)),
-    ]:
-        label = f"{len(sims):,} data sets from the prior"
-        ax.hist(values, bins=bins, alpha=0.6, label=label)
-        ax.axvline(ours, color="C3", ls="--", label=data_label)
-        ax.set(title=f"Prior predictive: {what} of a data set", ylabel="count")
-    axes[0].set_xlabel("sample mean (ns above 24,800)")
-    axes[1].set(xscale="log", xlabel="sample sd (ns, log scale)")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize="small")
-    return fig
+    return diagrams.plot_prior_predictive(
+        sims, x, data_label=data_label, mean_unit="ns above 24,800", sd_unit="ns"
+    )
 
 
 def plot_location_posteriors(
