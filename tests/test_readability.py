@@ -122,18 +122,10 @@ def test_the_allow_list_names_cells_that_exist_and_gives_reasons():
         assert any(c.cell_type == "code" and c.source.lstrip().startswith(first) for c in cells)
 
 
-def _shows_a_figure(cell):
-    return any(
-        key.startswith("image/")
-        for output in cell.get("outputs", [])
-        for key in output.get("data", {})
-    )
-
-
 def test_every_figure_has_a_one_sentence_description(notebook):
     missing = []
     for index, cell in enumerate(nbformat.read(notebook, as_version=4).cells):
-        if cell.cell_type != "code" or not _shows_a_figure(cell):
+        if cell.cell_type != "code" or not reading_time.figures_shown(cell):
             continue
         alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt")
         if not (

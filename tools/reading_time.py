@@ -58,6 +58,15 @@ class Lesson:
         )
 
 
+def figures_shown(cell: nbformat.NotebookNode) -> int:
+    """How many images a code cell's stored outputs show."""
+    return sum(
+        1
+        for output in cell.get("outputs", [])
+        if any(key.startswith("image/") for key in output.get("data", {}))
+    )
+
+
 def count_words(text: str) -> int:
     """Whitespace-separated words that contain a letter or digit (not "#", "|", "---", ...)."""
     return sum(1 for token in text.split() if WORD.search(token))
@@ -81,11 +90,7 @@ def count_lesson(path: Path | str) -> Lesson:
                 break
         elif cell.cell_type == "code":
             code_lines += sum(1 for line in source.splitlines() if line.strip())
-            figures += sum(
-                1
-                for output in cell.get("outputs", [])
-                if any(key.startswith("image/") for key in output.get("data", {}))
-            )
+            figures += figures_shown(cell)
     return Lesson(path.stem, words, code_lines, figures, stated)
 
 
