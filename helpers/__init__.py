@@ -1,65 +1,59 @@
-"""Shared helpers for the course notebooks: set-up, the data, the exact posterior, and the
-machinery the lessons use but do not teach.
+"""The course's helpers: set-up, the data, the exact answer, the training recipe, and the
+machinery the lessons use but do not teach (bookkeeping, figures, exercise self-checks).
 
-A map of the package, by what each module does (names never carry a notebook number, so lessons
-can be split and renumbered without renaming code):
+The public API, imported from `helpers` itself:
+    setup                  the first code cell of every notebook: seed, clean param store, style
+    check_environment      00_start_here's set-up self-check
+    make_data              the course's data: 1,000 draws from Normal(2, 4)
+    exact_posterior        the exact posterior every fit is checked against
+    fit                    the recommended recipe (notebook 05) in one call
+    train                  the SVI loop under it, with a divergence guard (notebook 04)
+    TrainingDiverged       what `train` raises when the loss or a parameter goes NaN or infinite
+    estimate_elbo          a Monte Carlo ELBO estimate with its standard error
+    expect_error           show an error on purpose without stopping Run All
 
-The core, imported from `helpers` itself:
-    setup          one call at the top of every notebook: seeds, a clean param store, plot style
-    data           the course's data, 1,000 draws from Normal(2, 4), and its seed
-    posterior      the exact posterior every fit is checked against (closed form and quadrature)
-    environment    the set-up self-check of 00_start_here
-    errors         `expect_error`: show an error on purpose without stopping Run All
+The modules, by what they do (names never carry a notebook number, so lessons can be split and
+renumbered without renaming code):
 
-Fitting and checking fits:
-    training       `train`, the training loop with a divergence guard, and ELBO estimates
+The core:
+    setup          seeds, a clean param store, plot style
+    data           the course's data and its seed
+    posterior      the exact posterior (closed form and quadrature) and the course's prior
+    environment    the set-up self-check
+    errors         `expect_error`
+    training       `train`, `fit`, `estimate_elbo`
+
+Exact answers and bookkeeping for particular lessons:
     elbo_surface   exact ELBOs of mean-field guides, their optima, the ridge and its conditioning
-    fit_report     fitted guides as distributions, iterate averaging, the comparison table
+    fit_report     fitted guides as distributions, the comparison table of fits
     divergences    KL and Renyi divergences of 1-D densities by quadrature
     diagnostics    stopping rules, importance weights and k-hat, simulation-based calibration
     model_checks   posterior predictive checks with exact references
     newcomb        Newcomb's 1882 speed-of-light data, read and checked
 
 Figures (so that code cells stay short; every legend is kept off the data):
-    diagrams, kl_plots, diagnostic_plots, real_data_plots, scaling (also runs the
+    diagrams, kl_plots, diagnostic_plots, real_data_plots, scaling (which also runs the
     data-parallel script)
 
-Exercise self-checks (each returns a `Verdict` and names the likely mistake):
-    checks             the core: Verdict, Mistake, judge, check_number
-    checks_estimation  standard errors, posterior sds and intervals, a strong prior
-    checks_model_guide the model and the guide
-    checks_training    the ELBO, the ridge, the recipe
-    checks_kl          the direction of the KL divergence
-    checks_diagnostics diagnostics for variational fits
-    checks_real_data   Newcomb's data
-    checks_scaling     minibatches and scaling
+Exercise self-checks, the subpackage `checks` (each check returns a `Verdict` and names the
+likely mistake): `checks.core` and one module per topic, listed in its docstring.
 """
 
-from .data import DEFAULT_SEED, SEED_VARIABLE, course_seed, make_data
+from .data import make_data
 from .environment import check_environment
 from .errors import expect_error
-from .posterior import (
-    ExactPosterior,
-    NormalGammaPosterior,
-    SufficientStatistics,
-    exact_posterior,
-    normal_gamma_by_quadrature,
-    normal_gamma_posterior,
-)
+from .posterior import exact_posterior
 from .setup import setup
+from .training import TrainingDiverged, estimate_elbo, fit, train
 
 __all__ = [
-    "DEFAULT_SEED",
-    "SEED_VARIABLE",
-    "ExactPosterior",
-    "NormalGammaPosterior",
-    "SufficientStatistics",
+    "TrainingDiverged",
     "check_environment",
-    "course_seed",
+    "estimate_elbo",
     "exact_posterior",
     "expect_error",
+    "fit",
     "make_data",
-    "normal_gamma_by_quadrature",
-    "normal_gamma_posterior",
     "setup",
+    "train",
 ]

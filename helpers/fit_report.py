@@ -1,6 +1,6 @@
 """Bookkeeping and figures for the fits of notebooks 04 and 05, measured against the exact answer.
 
-A fit is summarised by its parameter values (final or averaged over the last iterates), turned
+A fit is summarised by its parameter values (final, or averaged by `helpers.train`), turned
 into the guide's two distributions (`fitted_q`), measured against the exact posterior (a row of a
 `FitTable`: errors of the means in posterior sds, relative errors of the sds, and the KL
 divergence from a 10,000-draw ELBO), and drawn. None of this is what the lessons teach; it keeps
@@ -26,7 +26,6 @@ from .elbo_surface import NormalGammaGuide, normal_gamma_elbo
 from .posterior import ExactPosterior
 from .training import estimate_elbo
 
-_AUTO = "AutoNormal."
 _COLUMNS = ("mu mean", "mu sd", "sigma mean", "sigma sd")
 
 
@@ -47,34 +46,27 @@ def fitted_q(params: Mapping[str, object]) -> tuple[dist.Normal, dist.TorchDistr
     """q(mu) and q(sigma) in float64, from one value per parameter of a course guide.
 
     Knows the guides of notebooks 04 and 05: Normal x Gamma(sigma_shape, sigma_rate), Normal x
-    Gamma by (sigma_mean, sigma_concentration), Normal x LogNormal(sigma_loc, sigma_scale), and
-    AutoNormal (whose LogNormal for sigma is a Normal on log sigma).
+    Gamma by (sigma_mean, sigma_concentration) and Normal x LogNormal(sigma_loc, sigma_scale).
+    (An AutoNormal's are these last four, read through the guide: `guide.locs.mu`, ...)
     """
     if not isinstance(params, Mapping):
         raise TypeError(f"params must be a dict of parameter values, got {type(params).__name__}")
     names = set(params)
-    if {f"{_AUTO}locs.mu", f"{_AUTO}scales.mu"} <= names:
-        kinds = {
-            "mu": (f"{_AUTO}locs.mu", f"{_AUTO}scales.mu"),
-            "sigma": (f"{_AUTO}locs.sigma", f"{_AUTO}scales.sigma"),
-        }
-        families = (dist.Normal, dist.LogNormal)
+    kinds = {"mu": ("mu_loc", "mu_scale")}
+    for pair, family in [
+        (("sigma_shape", "sigma_rate"), dist.Gamma),
+        (("sigma_mean", "sigma_concentration"), None),
+        (("sigma_loc", "sigma_scale"), dist.LogNormal),
+    ]:
+        if set(pair) <= names:
+            kinds["sigma"], sigma_family = pair, family
+            break
     else:
-        kinds = {"mu": ("mu_loc", "mu_scale")}
-        for pair, family in [
-            (("sigma_shape", "sigma_rate"), dist.Gamma),
-            (("sigma_mean", "sigma_concentration"), None),
-            (("sigma_loc", "sigma_scale"), dist.LogNormal),
-        ]:
-            if set(pair) <= names:
-                kinds["sigma"], sigma_family = pair, family
-                break
-        else:
-            raise ValueError(
-                "params must hold sigma_shape and sigma_rate, sigma_mean and sigma_concentration, "
-                f"or sigma_loc and sigma_scale; got {sorted(names)}"
-            )
-        families = (dist.Normal, sigma_family)
+        raise ValueError(
+            "params must hold sigma_shape and sigma_rate, sigma_mean and sigma_concentration, "
+            f"or sigma_loc and sigma_scale; got {sorted(names)}"
+        )
+    families = (dist.Normal, sigma_family)
     missing = [n for pair in kinds.values() for n in pair if n not in names]
     if missing:
         raise ValueError(f"params has no {', '.join(missing)}")
@@ -89,21 +81,6 @@ def fitted_q(params: Mapping[str, object]) -> tuple[dist.Normal, dist.TorchDistr
         mean, concentration = (p[n] for n in kinds["sigma"])
         return q_mu, dist.Gamma(concentration, concentration / mean)
     return q_mu, families[1](*(p[n] for n in kinds["sigma"]))
-
-
-def averaged(params: Mapping[str, object], fraction: float = 0.5) -> dict[str, float]:
-    """Polyak averaging: each parameter's mean over the last `fraction` of its trace."""
-    if not isinstance(params, Mapping) or not params:
-        raise TypeError("params must be a non-empty dict of traces, such as FitResult.params")
-    if isinstance(fraction, bool) or not isinstance(fraction, int | float) or not 0 < fraction <= 1:
-        raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
-    result = {}
-    for name, values in params.items():
-        trace = np.asarray(values, dtype=np.float64)
-        if trace.ndim != 1 or trace.size == 0:
-            raise ValueError(f"params[{name!r}] must be a 1-D trace of scalars, got {trace.shape}")
-        result[name] = float(trace[int(trace.size * (1 - fraction)) :].mean())
-    return result
 
 
 @dataclass

@@ -1,11 +1,11 @@
-"""The training loop the course uses after notebook 04 shows it in full, and ELBO estimates."""
+"""The SVI training loop with a divergence guard, the recipe built on it, and ELBO estimates."""
 
 from __future__ import annotations
 
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,11 +35,18 @@ def _signals_divergence(error: ValueError) -> bool:
 
 @dataclass
 class FitResult:
-    """What a fit recorded: the loss and every parameter's value (constrained) at each step."""
+    """What a fit recorded: the loss at each step, every parameter's trace, and the averages.
+
+    `params` holds each parameter's value (constrained) at every step, as numpy arrays with the
+    step first; `averaged` holds each parameter's mean over the averaging window (the recipe's
+    answer) as a tensor of the parameter's own dtype and device, or is empty when no window was
+    asked for. The param store itself keeps the last step's values.
+    """
 
     losses: np.ndarray
     params: dict[str, np.ndarray] = field(repr=False)
     seconds: float
+    averaged: dict[str, torch.Tensor] = field(default_factory=dict, repr=False)
 
     @property
     def final_params(self) -> dict[str, float | np.ndarray]:
@@ -47,24 +54,24 @@ class FitResult:
         return {k: (float(v[-1]) if v[-1].size == 1 else v[-1]) for k, v in self.params.items()}
 
 
-def _snapshot() -> dict[str, np.ndarray]:
+def _constrained_values() -> dict[str, torch.Tensor]:
+    """Every parameter's current constrained value, detached, on its own device (no sync)."""
     store = pyro.get_param_store()
-    return {name: store[name].detach().cpu().numpy().copy() for name in store.keys()}
+    return {name: store[name].detach().clone() for name in store.keys()}
 
 
-def _diverged_message(step: int, loss: float, values: dict[str, np.ndarray], lr_hint: str) -> str:
-    bad = [name for name, value in values.items() if not np.all(np.isfinite(value))]
-    problems = [] if math.isfinite(loss) else [f"the loss is {loss}"]
+def _not_finite(values: dict[str, torch.Tensor]) -> list[str]:
+    return [name for name, value in values.items() if not bool(torch.isfinite(value).all())]
+
+
+def _diverged(step: int, problem: str, values: dict[str, torch.Tensor]) -> str:
+    bad = _not_finite(values)
+    problems = [problem] if problem else []
     if bad:
         problems.append(f"parameter(s) {', '.join(bad)} became NaN or infinite")
-    return f"training diverged at step {step}: {' and '.join(problems)}. {lr_hint}"
-
-
-def _rejected_message(step: int, error: ValueError, lr_hint: str) -> str:
-    first_line = str(error).strip().splitlines()[0]
     return (
-        f"training diverged at step {step}: a distribution's parameter became NaN or infinite, "
-        f"or left its support ({first_line}). {lr_hint}"
+        f"training diverged at step {step}: {' and '.join(problems)}. What usually helps: a lower "
+        "learning rate, or smaller starting scales for the guide."
     )
 
 
@@ -75,6 +82,8 @@ def train(
     optim: pyro.optim.PyroOptim,
     num_steps: int,
     loss: pyro.infer.ELBO | None = None,
+    average_last: float | None = None,
+    batches: Iterator[object] | None = None,
     progress: bool = False,
     **kwargs: object,
 ) -> FitResult:
@@ -82,10 +91,15 @@ def train(
 
     The param store is NOT cleared here: call `pyro.clear_param_store()` (or `helpers.setup()`)
     before a new fit, so that a fit never silently starts from another fit's parameters.
-    Raises `TrainingDiverged` when the loss or a parameter becomes NaN or infinite, and when,
-    after the first step, Pyro's validation rejects a distribution's parameter (the ValueError is
-    kept as the cause); any other ValueError, such as a shape mismatch or an invalid starting
-    value, propagates unchanged.
+    `average_last` (a fraction such as 0.5) also returns each parameter averaged over that last
+    part of the steps, in `FitResult.averaged`. With `batches`, each step passes
+    `next(batches)` after `args` (a minibatch's indices, say).
+
+    Raises `TrainingDiverged` when the loss becomes NaN or infinite, when a parameter does (seen
+    at the next step's loss, or at the end), and when, after the first step, Pyro's validation
+    rejects a distribution's parameter (the ValueError is kept as the cause); any other
+    ValueError, such as a shape mismatch or an invalid starting value, propagates unchanged.
+    Parameter values stay on their device during the run: one transfer at the end, none per step.
     """
     if isinstance(num_steps, bool) or not isinstance(num_steps, int | np.integer):
         raise TypeError(f"num_steps must be an integer, got {type(num_steps).__name__}")
@@ -93,27 +107,87 @@ def train(
         raise ValueError(f"num_steps must be at least 1, got {num_steps}")
     if not isinstance(optim, pyro.optim.PyroOptim):
         raise TypeError(f"optim must be a pyro.optim optimiser, got {type(optim).__name__}")
+    if average_last is not None and not 0 < average_last <= 1:
+        raise ValueError(f"average_last must be in (0, 1], got {average_last!r}")
     svi = SVI(model, guide, optim, loss=loss if loss is not None else Trace_ELBO())
-    lr_hint = "What usually helps: a lower learning rate, or smaller starting scales for the guide."
     losses = np.empty(num_steps)
-    history: dict[str, list[np.ndarray]] = {}
+    history: dict[str, list[torch.Tensor]] = {}
     start = time.perf_counter()
     for step in tqdm(range(num_steps), disable=not progress, desc="SVI", leave=False):
+        step_args = args if batches is None else (*args, next(batches))
         try:
-            value = svi.step(*args, **kwargs)
+            value = svi.step(*step_args, **kwargs)
         except ValueError as error:
             if step == 0 or not _signals_divergence(error):  # at step 0: a bad start, a bug
                 raise
-            raise TrainingDiverged(_rejected_message(step, error, lr_hint)) from error
-        snapshot = _snapshot()
-        if not math.isfinite(value) or not all(np.all(np.isfinite(v)) for v in snapshot.values()):
-            raise TrainingDiverged(_diverged_message(step, value, snapshot, lr_hint))
+            first_line = str(error).strip().splitlines()[0]
+            problem = f"a distribution's parameter left its support ({first_line})"
+            raise TrainingDiverged(_diverged(step, problem, _constrained_values())) from error
+        if not math.isfinite(value):
+            raise TrainingDiverged(_diverged(step, f"the loss is {value}", _constrained_values()))
         losses[step] = value
-        for name, array in snapshot.items():
-            history.setdefault(name, []).append(array)
+        for name, tensor in _constrained_values().items():
+            history.setdefault(name, []).append(tensor)
+    final = {name: values[-1] for name, values in history.items()}
+    if _not_finite(final):
+        raise TrainingDiverged(_diverged(num_steps - 1, "", final))
     seconds = time.perf_counter() - start
-    params = {name: np.stack(values) for name, values in history.items()}
-    return FitResult(losses=losses, params=params, seconds=seconds)
+    stacked = {name: torch.stack(values) for name, values in history.items()}
+    averaged = {}
+    if average_last is not None:
+        first = min(int(num_steps * (1 - average_last)), num_steps - 1)
+        averaged = {name: trace[first:].mean(dim=0) for name, trace in stacked.items()}
+    params = {name: trace.cpu().numpy() for name, trace in stacked.items()}
+    return FitResult(losses=losses, params=params, seconds=seconds, averaged=averaged)
+
+
+def fit(
+    model: Callable,
+    guide: Callable,
+    *args: object,
+    num_steps: int = 500,
+    lr: float = 0.05,
+    lr_final: float = 0.002,
+    num_particles: int = 32,
+    max_plate_nesting: int = 1,
+    average_last: float = 0.5,
+    loss: pyro.infer.ELBO | None = None,
+    batches: Iterator[object] | None = None,
+    clear_params: bool = True,
+    progress: bool = False,
+    **kwargs: object,
+) -> FitResult:
+    """The course's recipe (notebook 05): fit `guide` to `model` by SVI from a clean param store.
+
+    ClippedAdam whose learning rate decays geometrically from `lr` to `lr_final` over the run,
+    `Trace_ELBO` with `num_particles` vectorised particles, `num_steps` steps, and each parameter
+    averaged over the last `average_last` of the steps (`FitResult.averaged`; the param store
+    keeps the last step's values). Use the averages with `poutine.substitute(guide, data=...)`.
+    `loss` replaces the `Trace_ELBO` (with another objective, such as `RenyiELBO`).
+    `clear_params=False` keeps the param store as it is: for parameters created beforehand (to
+    hook their gradients, say); the default starts afresh, never from an earlier fit's values.
+    """
+    if clear_params:
+        pyro.clear_param_store()
+    optim = pyro.optim.ClippedAdam({"lr": lr, "lrd": (lr_final / lr) ** (1 / num_steps)})
+    if loss is None:
+        loss = Trace_ELBO(
+            num_particles=num_particles,
+            vectorize_particles=True,
+            max_plate_nesting=max_plate_nesting,
+        )
+    return train(
+        model,
+        guide,
+        *args,
+        optim=optim,
+        num_steps=num_steps,
+        loss=loss,
+        average_last=average_last,
+        batches=batches,
+        progress=progress,
+        **kwargs,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Exercise self-checks: right answers pass, wrong ones fail with feedback on the mistake.
 
 The first tests are of the core (`check_number`, `Mistake`, ...); then the estimation checks
-(`helpers.checks_estimation`), each judged on its answer bank (tests/_answer_bank.py) for
+(`helpers.checks.estimation`), each judged on its answer bank (tests/_answer_bank.py) for
 several seeds of the course's data.
 """
 
@@ -15,7 +15,7 @@ from scipy import stats
 
 from helpers import exact_posterior, make_data
 from helpers.checks import Mistake, check_number
-from helpers.checks_estimation import (
+from helpers.checks.estimation import (
     check_interval,
     check_sd_ratio,
     check_standard_error,

@@ -18,8 +18,8 @@ from scipy import stats
 from scipy.special import logsumexp
 
 from helpers import make_data
-from helpers.checks import NO_PREDICTION
-from helpers.checks_diagnostics import (
+from helpers.checks.core import NO_PREDICTION
+from helpers.checks.diagnostics import (
     check_ess_fraction,
     check_median_p_value,
     check_wide_guide,

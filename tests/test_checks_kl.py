@@ -12,7 +12,7 @@ from pyro.infer import Trace_ELBO
 from scipy import optimize, stats
 from torch.distributions import constraints, kl_divergence
 
-from helpers.checks_kl import (
+from helpers.checks.kl import (
     check_lopsided_kl,
     check_mean_field_sd,
     check_moment_matched,

@@ -17,7 +17,7 @@ from pyro.infer import Trace_ELBO
 from scipy import stats
 
 from helpers import exact_posterior, make_data
-from helpers.checks_model_guide import (
+from helpers.checks.model_guide import (
     BROKEN_GUIDES,
     PYRO_COMPLAINS,
     check_broken_guides,

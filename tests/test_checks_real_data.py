@@ -13,8 +13,8 @@ from pyro.distributions import constraints
 from pyro.infer import Predictive, Trace_ELBO
 
 from helpers import exact_posterior
-from helpers.checks import NO_PREDICTION
-from helpers.checks_real_data import (
+from helpers.checks.core import NO_PREDICTION
+from helpers.checks.real_data import (
     check_fixed_nu_mean,
     check_max_p_value,
     check_mean_without_outliers,

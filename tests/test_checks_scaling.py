@@ -17,8 +17,8 @@ from pyro.distributions import constraints
 from pyro.infer import SVI, Trace_ELBO
 
 from helpers import exact_posterior, make_data
-from helpers.checks import NO_PREDICTION
-from helpers.checks_scaling import (
+from helpers.checks.core import NO_PREDICTION
+from helpers.checks.scaling import (
     check_log_prob_bytes,
     check_scale_factor,
     check_subsample_cost,

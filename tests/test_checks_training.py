@@ -13,7 +13,7 @@ from pyro.infer import Trace_ELBO
 from scipy import stats
 
 from helpers import exact_posterior, make_data
-from helpers.checks_training import (
+from helpers.checks.training import (
     check_gamma_guide_kl,
     check_preconditioned_condition_number,
     check_sigma_sd,

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import SEED_VARIABLE, course_seed, make_data
+from helpers import make_data
+from helpers.data import SEED_VARIABLE, course_seed
 
 
 def test_make_data_reproduces_the_original_tutorial_draws(monkeypatch):

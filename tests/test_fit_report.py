@@ -18,7 +18,6 @@ from helpers import exact_posterior, make_data, setup  # noqa: E402
 from helpers.elbo_surface import best_normal_gamma_guide, normal_gamma_elbo  # noqa: E402
 from helpers.fit_report import (  # noqa: E402
     FitTable,
-    averaged,
     exact_predictive_density,
     fitted_q,
     gamma_params,
@@ -84,14 +83,6 @@ def test_fitted_q_reads_each_guide_family():
     assert q_sigma.mean.item() == pytest.approx(4.0) and q_sigma.stddev.item() == pytest.approx(1.0)
     _, q_sigma = fitted_q({"mu_loc": 1.0, "mu_scale": 0.2, "sigma_loc": 1.5, "sigma_scale": 0.1})
     assert isinstance(q_sigma, dist.LogNormal) and q_sigma.loc.item() == pytest.approx(1.5)
-    auto = {
-        "AutoNormal.locs.mu": 1.0,
-        "AutoNormal.scales.mu": 0.2,
-        "AutoNormal.locs.sigma": 1.5,
-        "AutoNormal.scales.sigma": 0.1,
-    }
-    q_mu, q_sigma = fitted_q(auto)
-    assert q_mu.scale.item() == pytest.approx(0.2) and isinstance(q_sigma, dist.LogNormal)
 
 
 def test_fitted_q_accepts_tensors_and_one_element_arrays():
@@ -117,31 +108,6 @@ def test_fitted_q_rejects_what_it_cannot_read():
         fitted_q({"mu_loc": [1.0, 2.0], "mu_scale": 0.2, "sigma_loc": 1.5, "sigma_scale": 0.1})
     with pytest.raises(ValueError, match="one finite number"):
         fitted_q({"mu_loc": np.nan, "mu_scale": 0.2, "sigma_loc": 1.5, "sigma_scale": 0.1})
-
-
-# averaged ---------------------------------------------------------------------------------------
-
-
-def test_averaged_is_the_mean_of_the_last_part_of_each_trace():
-    params = {"a": np.arange(10.0), "b": np.ones(10)}
-    assert averaged(params) == {"a": pytest.approx(7.0), "b": pytest.approx(1.0)}  # 5..9
-    assert averaged(params, fraction=0.2)["a"] == pytest.approx(8.5)  # 8, 9
-    assert averaged(params, fraction=1)["a"] == pytest.approx(4.5)
-
-
-@pytest.mark.parametrize(
-    ("params", "fraction", "error"),
-    [
-        ({}, 0.5, TypeError),
-        ({"a": np.ones(4)}, 0.0, ValueError),
-        ({"a": np.ones(4)}, 1.5, ValueError),
-        ({"a": np.ones((4, 2))}, 0.5, ValueError),
-        ({"a": np.array([])}, 0.5, ValueError),
-    ],
-)
-def test_averaged_rejects_bad_input(params, fraction, error):
-    with pytest.raises(error):
-        averaged(params, fraction)
 
 
 # FitTable ---------------------------------------------------------------------------------------

@@ -8,9 +8,8 @@ from scipy import integrate, stats
 from helpers import (
     exact_posterior,
     make_data,
-    normal_gamma_by_quadrature,
-    normal_gamma_posterior,
 )
+from helpers.posterior import normal_gamma_by_quadrature, normal_gamma_posterior
 
 
 @pytest.fixture(scope="module")

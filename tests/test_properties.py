@@ -10,14 +10,12 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import helpers.checks_estimation as checks
-from helpers import (
+import helpers.checks.estimation as checks
+from helpers import exact_posterior, make_data, setup
+from helpers.posterior import (
     SufficientStatistics,
-    exact_posterior,
-    make_data,
     normal_gamma_by_quadrature,
     normal_gamma_posterior,
-    setup,
 )
 from helpers.training import estimate_elbo, train
 

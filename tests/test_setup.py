@@ -6,7 +6,8 @@ import pyro
 import pytest
 import torch
 
-from helpers import SEED_VARIABLE, setup
+from helpers import setup
+from helpers.data import SEED_VARIABLE
 
 
 def _draws():

@@ -8,7 +8,7 @@ import torch
 from pyro.distributions import constraints
 
 from helpers import exact_posterior, make_data, setup
-from helpers.training import TrainingDiverged, estimate_elbo, train
+from helpers.training import TrainingDiverged, estimate_elbo, fit, train
 
 
 def model(data):
@@ -71,10 +71,18 @@ def test_train_stops_with_a_clear_message_when_the_loss_becomes_nan(data):
 
 
 def test_train_names_the_parameter_that_diverged(data):
-    # One huge SGD step sends mu_loc to infinity while the loss of that step is still finite.
+    # One huge SGD step sends mu_loc to infinity while the loss of that step is still finite;
+    # the next step's loss (or Pyro's validation) sees it, and the message names the parameter.
+    optim = pyro.optim.SGD({"lr": 1e38})
+    with pytest.raises(TrainingDiverged, match="step 1: .*parameter.*mu_loc"):
+        train(model, guide, data, optim=optim, num_steps=5)
+
+
+def test_train_checks_the_parameters_after_the_last_step(data):
+    # With one step there is no next loss to see the overflow: the final check must.
     optim = pyro.optim.SGD({"lr": 1e38})
     with pytest.raises(TrainingDiverged, match="step 0: parameter.*mu_loc"):
-        train(model, guide, data, optim=optim, num_steps=5)
+        train(model, guide, data, optim=optim, num_steps=1)
 
 
 def _scale_model(data):
@@ -165,3 +173,68 @@ def test_estimate_elbo_is_below_the_evidence_and_nearly_equal_for_a_near_exact_g
 def test_estimate_elbo_rejects_bad_particle_counts(data, num_particles, error):
     with pytest.raises(error, match="num_particles"):
         estimate_elbo(model, guide, data, num_particles=num_particles)
+
+
+def test_train_averages_the_last_part_of_each_trace_in_the_parameters_dtype(data):
+    optim = pyro.optim.ClippedAdam({"lr": 0.05})
+    result = train(model, guide, data, optim=optim, num_steps=40, average_last=0.25)
+    for name, trace in result.params.items():
+        assert result.averaged[name].dtype == pyro.param(name).dtype == torch.float32
+        assert result.averaged[name].item() == pytest.approx(trace[30:].mean(), rel=1e-6)
+    assert pyro.param("mu_loc").item() == pytest.approx(result.params["mu_loc"][-1])  # store: last
+    assert train(model, guide, data, optim=optim, num_steps=2).averaged == {}
+
+
+def test_train_passes_the_next_batch_to_each_step(data):
+    seen = []
+
+    def batch_model(data, idx):
+        seen.append(idx)
+        model(data[idx])
+
+    def batch_guide(data, idx):
+        guide(data[idx])
+
+    batches = iter([torch.arange(10), torch.arange(10, 30), torch.arange(5)])
+    train(
+        batch_model,
+        batch_guide,
+        data,
+        optim=pyro.optim.Adam({"lr": 0.01}),
+        num_steps=3,
+        batches=batches,
+    )
+    assert [len(idx) for idx in seen] == [10, 20, 5]
+
+
+def test_fit_runs_the_recipe_from_a_clean_store_and_matches_the_exact_posterior(data):
+    pyro.param("mu_loc", torch.tensor(1000.0))  # a stale value that a fit must not start from
+    result = fit(model, guide, data)
+    post = exact_posterior(data)
+    assert result.losses.shape == (500,)
+    q = {name: value.item() for name, value in result.averaged.items()}
+    assert q["mu_loc"] == pytest.approx(post.mu_mean, abs=0.05 * post.mu_sd)
+    assert q["mu_scale"] == pytest.approx(post.mu_sd, rel=0.05)
+    sigma_mean = np.exp(q["sigma_loc"] + q["sigma_scale"] ** 2 / 2)
+    assert sigma_mean == pytest.approx(post.sigma_mean, abs=0.05 * post.sigma_sd)
+    assert q["sigma_scale"] * sigma_mean == pytest.approx(post.sigma_sd, rel=0.05)
+
+
+def test_fit_is_reproducible_with_the_same_seed(data):
+    pyro.set_rng_seed(3)
+    first = fit(model, guide, data, num_steps=20)
+    pyro.set_rng_seed(3)
+    second = fit(model, guide, data, num_steps=20)
+    np.testing.assert_array_equal(first.losses, second.losses)
+
+
+def test_fit_keeps_parameters_created_beforehand_when_asked(data):
+    pyro.clear_param_store()
+    guide(data)
+    seen = []
+    for _, unconstrained in pyro.get_param_store().named_parameters():
+        unconstrained.register_hook(lambda g: seen.append(1))
+    fit(model, guide, data, num_steps=3, clear_params=False)
+    assert len(seen) == 3 * 4  # every step's gradient of the 4 hooked parameters
+    fit(model, guide, data, num_steps=3)
+    assert len(seen) == 12  # a fresh store: new tensors, no hooks

@@ -1,6 +1,6 @@
 """What every exercise self-check is built from: a `Verdict`, typical `Mistake`s, and judging.
 
-Each check (in the `checks_*` modules, one per topic) computes the right answer itself from the
+Each check (in the topic modules of `helpers.checks`) computes the right answer itself from the
 data it is given, prints "Correct" or "Not yet" with feedback that names the likely mistake, and
 returns a `Verdict` that is true or false, so a learner can run it and a solution cell can
 `assert` it.

@@ -14,8 +14,9 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 from scipy import stats
 
-from ._validation import as_data_array
-from .checks import (
+from .._validation import as_data_array
+from ..posterior import exact_posterior
+from .core import (
     Mistake,
     Verdict,
     as_number,
@@ -27,7 +28,6 @@ from .checks import (
     not_yet,
     prediction_gate,
 )
-from .posterior import exact_posterior
 
 # The course's priors: mu ~ Normal(loc, scale), sigma ~ Gamma(concentration, rate).
 MU_PRIOR = (0.0, 10.0)

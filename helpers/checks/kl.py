@@ -15,8 +15,9 @@ from functools import lru_cache
 import numpy as np
 from scipy import stats
 
-from ._validation import as_finite_float, as_positive_float
-from .checks import (
+from .._validation import as_finite_float, as_positive_float
+from ..divergences import fit_gaussian_on_grid, gaussian_mixture_logpdf
+from .core import (
     Mistake,
     Verdict,
     as_number,
@@ -28,7 +29,6 @@ from .checks import (
     not_yet,
     prediction_gate,
 )
-from .divergences import fit_gaussian_on_grid, gaussian_mixture_logpdf
 
 # The lopsided mixture of exercises 2 and 3: 0.3 N(-2, 0.6^2) + 0.7 N(2, 0.6^2).
 LOPSIDED_WEIGHTS = (0.3, 0.7)

@@ -12,8 +12,10 @@ import math
 import numpy as np
 from scipy import stats
 
-from ._validation import as_data_array
-from .checks import (
+from .._validation import as_data_array
+from ..data import make_data
+from ..posterior import exact_posterior
+from .core import (
     Mistake,
     Verdict,
     as_number,
@@ -25,8 +27,6 @@ from .checks import (
     not_yet,
     prediction_gate,
 )
-from .data import make_data
-from .posterior import exact_posterior
 
 
 def check_standard_error(answer: object, data: object, num_points: int = 100) -> Verdict:

@@ -17,8 +17,9 @@ import numpy as np
 from scipy import stats
 from scipy.special import logsumexp
 
-from ._validation import as_data_array
-from .checks import (
+from .._validation import as_data_array
+from ..diagnostics import optimal_mean_field, rank_histogram, simulate_sbc
+from .core import (
     Mistake,
     Verdict,
     as_number,
@@ -29,7 +30,6 @@ from .checks import (
     not_yet,
     with_prediction,
 )
-from .diagnostics import optimal_mean_field, rank_histogram, simulate_sbc
 
 # The course's priors: mu ~ Normal(loc, scale), sigma ~ Gamma(concentration, rate).
 MU_PRIOR = (0.0, 10.0)

@@ -15,8 +15,16 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._validation import as_data_array
-from .checks import (
+from .._validation import as_data_array
+from ..elbo_surface import (
+    best_normal_gamma_guide,
+    best_normal_lognormal_guide,
+    condition_number,
+    hessian,
+    normal_gamma_elbo,
+)
+from ..posterior import exact_posterior
+from .core import (
     Mistake,
     Verdict,
     as_number,
@@ -27,14 +35,6 @@ from .checks import (
     not_yet,
     prediction_gate,
 )
-from .elbo_surface import (
-    best_normal_gamma_guide,
-    best_normal_lognormal_guide,
-    condition_number,
-    hessian,
-    normal_gamma_elbo,
-)
-from .posterior import exact_posterior
 
 _GAMMA_GUIDE_PARAMS = ("mu_loc", "mu_scale", "sigma_shape", "sigma_rate")
 

@@ -14,10 +14,10 @@ import math
 import numpy as np
 from scipy import stats
 
-from ._validation import as_data_array, as_positive_float
-from .checks import Mistake, Verdict, as_number, correct, judge, not_yet, with_prediction
-from .model_checks import exact_predictive_p_value, sample_exact_posterior, student_t_posterior
-from .posterior import exact_posterior
+from .._validation import as_data_array, as_positive_float
+from ..model_checks import exact_predictive_p_value, sample_exact_posterior, student_t_posterior
+from ..posterior import exact_posterior
+from .core import Mistake, Verdict, as_number, correct, judge, not_yet, with_prediction
 
 
 def _split(data: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from .checks import Mistake, Verdict, as_number, correct, judge, no_answer, not_yet, with_prediction
+from .core import Mistake, Verdict, as_number, correct, judge, no_answer, not_yet, with_prediction
 
 
 def _as_count(value: object, name: str) -> int:
