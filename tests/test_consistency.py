@@ -188,3 +188,17 @@ def test_the_helpers_map_names_every_module():
         modules |= {p.parent.name for p in folder.glob("*/__init__.py")}
         missing = [m for m in sorted(modules) if not re.search(rf"\b{m}\b", package.__doc__)]
         assert not missing, f"add these modules to the map in {package.__name__}: {missing}"
+
+
+def test_every_helpers_package_is_installed():
+    """A subpackage missing from pyproject's list works in an editable install, and is absent
+    from a wheel."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    folders = {
+        ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "helpers").rglob("__init__.py")
+    }
+    assert folders <= listed, f"add to [tool.setuptools] packages: {sorted(folders - listed)}"
