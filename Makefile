@@ -163,7 +163,7 @@ test-lowest: check-venv
 	$(PYTHON) -m venv $(LOWEST_VENV)
 	$(LOWEST_VENV)/bin/python -m pip install --quiet -c requirements/lowest.txt -e '.[test]'
 	$(LOWEST_VENV)/bin/python -m pip list --format=freeze | grep -iE \
-		'^(numpy|scipy|torch|pyro-ppl|matplotlib|seaborn|tqdm|ipywidgets|ipykernel|jupyterlab)='
+		'^(numpy|scipy|torch|pyro-ppl|matplotlib|seaborn|tqdm|ipywidgets|ipykernel|jupyterlab|arviz)='
 	PATH=$(CURDIR)/$(LOWEST_VENV)/bin:$$PATH $(LOWEST_VENV)/bin/python -m pytest -q \
 		-p no:cacheprovider $(NOTEBOOKS) --nbval-lax --nbval-current-env
 

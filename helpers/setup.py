@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib as mpl
 import numpy as np
 import pyro
@@ -9,6 +11,8 @@ import seaborn as sns
 import torch
 
 from .data import course_seed
+
+ARVIZ_REFACTOR_NOTICE = r"\s*ArviZ is undergoing a major refactor"
 
 
 def setup(seed: int | None = None) -> int:
@@ -30,4 +34,10 @@ def setup(seed: int | None = None) -> int:
     torch.set_num_threads(1)
     sns.set_theme(style="whitegrid", context="notebook")
     mpl.rcParams.update({"figure.figsize": (8, 4.5), "figure.dpi": 90, "savefig.dpi": 90})
+    # ArviZ 0.23 announces its 1.0 refactor with a FutureWarning when imported. The course pins
+    # 0.23 on purpose (1.x needs Python 3.12+ and changes the API), so that notice is not for the
+    # learner; this filter matches it alone, and every other warning still shows.
+    warnings.filterwarnings(
+        "ignore", message=ARVIZ_REFACTOR_NOTICE, category=FutureWarning, module="arviz"
+    )
     return seed

@@ -49,3 +49,26 @@ def test_setup_sets_one_plotting_style():
 def test_setup_rejects_bad_seeds(seed, error):
     with pytest.raises(error, match="seed"):
         setup(seed)
+
+
+def _stderr_of(code, cache):
+    """What a fresh interpreter prints on stderr, with warnings shown as Jupyter shows them."""
+    import os
+    import subprocess
+    import sys
+
+    # ArviZ shows its notice once a day, stamped in the user's cache folder: a fresh one each time
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    command = [sys.executable, "-W", "default", "-c", code]
+    return subprocess.run(command, capture_output=True, text=True, check=True, env=env).stderr
+
+
+def test_setup_silences_arvizs_refactor_notice_and_nothing_else(tmp_path):
+    other = "import warnings; warnings.warn('another FutureWarning', FutureWarning)"
+    without = _stderr_of(f"import arviz; {other}", tmp_path / "a")
+    assert "ArviZ is undergoing a major refactor" in without  # the notice exists, and ...
+    with_setup = _stderr_of(
+        f"from helpers import setup; setup(0); import arviz; {other}", tmp_path / "b"
+    )
+    assert "ArviZ is undergoing" not in with_setup  # ... setup silences it
+    assert "another FutureWarning" in with_setup  # and only it
