@@ -7,7 +7,7 @@ import os
 import numpy as np
 import torch
 
-from ._validation import as_finite_float, as_positive_float
+from ._validation import as_finite_float, as_integer, as_positive_float, as_seed
 
 DEFAULT_SEED = 0
 SEED_VARIABLE = "VI_TUTORIAL_SEED"
@@ -22,9 +22,7 @@ def course_seed() -> int:
         seed = int(raw)
     except ValueError:
         raise ValueError(f"{SEED_VARIABLE} must be a non-negative integer, got {raw!r}") from None
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"{SEED_VARIABLE} must be between 0 and 2**32 - 1, got {seed}")
-    return seed
+    return as_seed(seed, SEED_VARIABLE)
 
 
 def make_data(
@@ -35,18 +33,10 @@ def make_data(
     With seed 0 (the default unless `VI_TUTORIAL_SEED` is set) this reproduces the original
     tutorial's data exactly: `np.random.seed(0); np.random.randn(1000, 1) * 4 + 2`, flattened.
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer):
-        raise TypeError(f"n must be an integer, got {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
+    n = as_integer(n, "n")
     mu = as_finite_float(mu, "mu")
     sigma = as_positive_float(sigma, "sigma")
-    if seed is None:
-        seed = course_seed()
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be between 0 and 2**32 - 1, got {seed}")
+    seed = course_seed() if seed is None else as_seed(seed)
     # RandomState(seed).randn is the legacy global generator that np.random.seed drives.
-    draws = np.random.RandomState(seed).randn(int(n)) * sigma + mu
+    draws = np.random.RandomState(seed).randn(n) * sigma + mu
     return torch.tensor(draws, dtype=torch.float32)

@@ -23,11 +23,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ._validation import as_finite_float
-from .diagnostics import RankHistogram, _as_integer, _as_vector
+from ._validation import as_data_array, as_finite_float, as_integer
+from .diagnostics import PARAMETERS, RankHistogram
 from .posterior import ExactPosterior
 
-PARAMETERS = ("mu", "sigma")
 GUIDE_COLOURS = ("C0", "C3", "C2", "C1", "C4")  # the optimum blue, a failing guide red
 
 
@@ -35,7 +34,7 @@ def _vectors(values: object, name: str, length: int | None = None) -> dict[str, 
     """A non-empty mapping of label -> 1-D finite array, optionally all of `length` values."""
     if not isinstance(values, Mapping) or not values:
         raise TypeError(f"{name} must be a non-empty mapping of label to values")
-    arrays = {str(label): _as_vector(v, f"{name}[{label!r}]") for label, v in values.items()}
+    arrays = {str(label): as_data_array(v, f"{name}[{label!r}]") for label, v in values.items()}
     for label, array in arrays.items():
         if length is not None and array.size != length:
             raise ValueError(f"{name}[{label!r}] must hold {length} values, got {array.size}")
@@ -67,9 +66,9 @@ def plot_training_run(
     to its value at every step. The loss is drawn above its floor, -log evidence, and the sds of
     q(mu) and q(sigma) against the exact posterior sds.
     """
-    x = _as_vector(losses, "losses", min_size=2)
+    x = as_data_array(losses, "losses", min_size=2)
     exact = _check_exact(exact)
-    window = _as_integer(window, "window", 1)
+    window = as_integer(window, "window")
     if window > x.size:
         raise ValueError(f"window ({window}) must not exceed the number of steps ({x.size})")
     norms = _vectors(grad_norms, "grad_norms", length=x.size)
@@ -161,9 +160,9 @@ def plot_importance_weights(
     if not isinstance(k_hats, Mapping) or set(map(str, k_hats)) != set(weights):
         raise ValueError("k_hats must map the same labels as log_weights to numbers")
     log_evidence = as_finite_float(log_evidence, "log_evidence")
-    few = _as_vector(k_hat_few, "k_hat_few", min_size=2)
+    few = as_data_array(k_hat_few, "k_hat_few", min_size=2)
     k_hat_many = as_finite_float(k_hat_many, "k_hat_many")
-    few_draws = _as_integer(few_draws, "few_draws", 1)
+    few_draws = as_integer(few_draws, "few_draws")
     fig, axes = plt.subplots(1, 2, figsize=(12, 5))
     # Densities below `lowest` are not drawn: each bar starts there, so that on the log scale no
     # bar reaches down to 0 (minus infinity) under the legend below the panel.
@@ -244,7 +243,7 @@ def plot_rank_histograms(
     for key, h in histograms.items():
         if not (isinstance(key, tuple) and len(key) == 2) or not isinstance(h, RankHistogram):
             raise TypeError("histograms must map (guide, parameter) pairs to RankHistogram")
-    num_draws = _as_integer(num_draws, "num_draws", 1)
+    num_draws = as_integer(num_draws, "num_draws")
     guides = list(dict.fromkeys(label for label, _ in histograms))
     names = list(dict.fromkeys(name for _, name in histograms))
     fig, axes = plt.subplots(

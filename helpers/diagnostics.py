@@ -6,10 +6,10 @@
   spread of the log weights, all from one set of log weights.
 - `fixed_guide`, `guide_marginals`: a Normal x LogNormal guide with given parameter values, as a
   guide function (to score any q without fitting it) and as scipy distributions.
-- `optimal_mean_field`: the best Normal x LogNormal guide for the course's model, computed from
-  the exact ELBO's stationarity conditions, vectorised over many data sets at once.
-- `simulate_sbc`, `rank_histogram`: simulation-based calibration (Talts et al. 2018) of that guide
-  and a chi-square test of the ranks' uniformity, with the band expected under uniformity.
+- `simulate_sbc`, `rank_histogram`: simulation-based calibration (Talts et al. 2018) of the best
+  Normal x LogNormal guide (`helpers.elbo_surface.best_normal_lognormal_guide`, exact and
+  vectorised over data sets) and a chi-square test of the ranks' uniformity, with the band
+  expected under uniformity.
 """
 
 from __future__ import annotations
@@ -27,35 +27,17 @@ import torch
 from pyro.ops.stats import fit_generalized_pareto
 from scipy import stats
 
-from ._validation import as_finite_float, as_pair, as_positive_float
+from ._validation import (
+    as_data_array,
+    as_finite_float,
+    as_integer,
+    as_positive_float,
+    as_seed,
+)
+from .elbo_surface import best_normal_lognormal_guide
+from .posterior import MU_PRIOR, SIGMA_PRIOR, SufficientStatistics, validate_priors
 
 PARAMETERS = ("mu", "sigma")
-
-
-def _as_integer(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
-
-
-def _as_vector(values: object, name: str, min_size: int = 1) -> np.ndarray:
-    if isinstance(values, str | bytes) or values is None:
-        raise TypeError(f"{name} must be an array or tensor of numbers")
-    if hasattr(values, "detach"):  # a torch tensor
-        values = values.detach().cpu().numpy()
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an array or tensor of numbers") from None
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {array.shape}")
-    if array.size < min_size:
-        raise ValueError(f"{name} must hold at least {min_size} values, got {array.size}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return array
 
 
 def stopping_step(losses: object, window: int, rel_tol: float, patience: int = 1) -> int | None:
@@ -66,9 +48,9 @@ def stopping_step(losses: object, window: int, rel_tol: float, patience: int = 1
     first check that ends `patience` checks in a row below `rel_tol`. Returns the number of steps
     taken then (a multiple of `window`, at least 2 * window), or None if it never fires.
     """
-    window = _as_integer(window, "window", 1)
-    patience = _as_integer(patience, "patience", 1)
-    x = _as_vector(losses, "losses", min_size=1)
+    window = as_integer(window, "window")
+    patience = as_integer(patience, "patience")
+    x = as_data_array(losses, "losses")
     rel_tol = as_positive_float(rel_tol, "rel_tol")
     if x.size < 2 * window:
         return None
@@ -91,7 +73,7 @@ def pareto_k_hat(log_weights: object) -> float:
     A generalized Pareto distribution is fitted to the largest min(20%, 3 sqrt(S)) of the S
     weights; its shape k says how heavy their tail is (below 0.5 good, above 0.7 unreliable).
     """
-    lw = _as_vector(log_weights, "log_weights", min_size=2)
+    lw = as_data_array(log_weights, "log_weights", min_size=2)
     lw = np.sort(lw - lw.max())
     tail_size = int(math.ceil(min(0.2 * lw.size, 3.0 * math.sqrt(lw.size))))
     cutoff = max(math.log(1.0e-15), lw[-tail_size - 1]) if tail_size < lw.size else -np.inf
@@ -116,7 +98,7 @@ class ImportanceDiagnostics:
 
 def importance_diagnostics(log_weights: object) -> ImportanceDiagnostics:
     """Pareto k-hat, effective sample size / S, and the sd of the log weights."""
-    lw = _as_vector(log_weights, "log_weights", min_size=2)
+    lw = as_data_array(log_weights, "log_weights", min_size=2)
     w = np.exp(lw - lw.max())
     return ImportanceDiagnostics(
         k_hat=pareto_k_hat(lw),
@@ -171,75 +153,6 @@ def guide_marginals(
 
 
 @dataclass(frozen=True)
-class MeanFieldOptimum:
-    """Parameters of the best guide Normal(mu_loc, mu_scale) x LogNormal(sigma_loc, sigma_scale)."""
-
-    mu_loc: np.ndarray
-    mu_scale: np.ndarray
-    sigma_loc: np.ndarray
-    sigma_scale: np.ndarray
-
-
-def optimal_mean_field(
-    n: int,
-    mean: object,
-    sum_sq_dev: object,
-    mu_prior: tuple[float, float] = (0.0, 10.0),
-    sigma_prior: tuple[float, float] = (1.0, 0.1),
-    max_iter: int = 500,
-) -> MeanFieldOptimum:
-    """Maximise the exact ELBO of the Normal x LogNormal guide for many data sets at once.
-
-    Each data set is given by its sufficient statistics (n points, their mean and sum of squared
-    deviations). Setting the ELBO's gradient to zero gives each pair of parameters in closed form
-    given the other pair; iterating these updates (coordinate ascent) converges to the optimum,
-    the same one that `helpers.elbo_surface.best_normal_lognormal_guide` finds with BFGS.
-    """
-    n = _as_integer(n, "n", 2)
-    xbar = np.atleast_1d(np.asarray(mean, dtype=np.float64))
-    squares_data = np.atleast_1d(np.asarray(sum_sq_dev, dtype=np.float64))
-    if xbar.shape != squares_data.shape or xbar.ndim != 1:
-        raise ValueError("mean and sum_sq_dev must be 1-D and of the same length")
-    if not (np.all(np.isfinite(xbar)) and np.all(np.isfinite(squares_data))):
-        raise ValueError("mean and sum_sq_dev must be finite")
-    if not np.all(squares_data > 0):
-        raise ValueError("sum_sq_dev must be positive: each data set needs some spread")
-    loc0, scale0 = as_pair(mu_prior, "mu_prior")
-    m0, s0 = as_finite_float(loc0, "mu_prior loc"), as_positive_float(scale0, "mu_prior scale")
-    concentration, rate = as_pair(sigma_prior, "sigma_prior")
-    a0 = as_positive_float(concentration, "sigma_prior concentration")
-    b0 = as_positive_float(rate, "sigma_prior rate")
-    if n <= a0:
-        raise ValueError(f"n must exceed the sigma prior's concentration ({a0}), got {n}")
-    max_iter = _as_integer(max_iter, "max_iter", 1)
-    loc = 0.5 * np.log(squares_data / n)
-    scale = np.full_like(loc, 1 / math.sqrt(2.0 * n))
-    for _ in range(max_iter):
-        e_inv_var = np.exp(-2 * loc + 2 * scale**2)  # E_q[1 / sigma^2]
-        precision = n * e_inv_var + 1 / s0**2
-        mu_loc = (n * e_inv_var * xbar + m0 / s0**2) / precision
-        mu_scale = 1 / np.sqrt(precision)
-        squares = squares_data + n * ((xbar - mu_loc) ** 2 + mu_scale**2)
-        e_sigma = np.exp(loc + scale**2 / 2)
-        new_loc = scale**2 + 0.5 * np.log(squares / (n - a0 + b0 * e_sigma))
-        new_scale = 1 / np.sqrt(2 * squares * np.exp(-2 * new_loc + 2 * scale**2) + b0 * e_sigma)
-        change = max(np.max(np.abs(new_loc - loc)), np.max(np.abs(np.log(new_scale / scale))))
-        loc, scale = new_loc, new_scale
-        if change < 1e-12:
-            break
-    else:
-        raise RuntimeError(f"the optimum was not reached in {max_iter} iterations")
-    e_inv_var = np.exp(-2 * loc + 2 * scale**2)
-    precision = n * e_inv_var + 1 / s0**2
-    return MeanFieldOptimum(
-        mu_loc=(n * e_inv_var * xbar + m0 / s0**2) / precision,
-        mu_scale=1 / np.sqrt(precision),
-        sigma_loc=loc,
-        sigma_scale=scale,
-    )
-
-
-@dataclass(frozen=True)
 class SBCResult:
     """Ranks of the true mu and sigma among `num_draws` draws from each fitted guide."""
 
@@ -254,34 +167,32 @@ def simulate_sbc(
     num_draws: int = 99,
     sd_factor: float = 1.0,
     seed: int = 0,
-    mu_prior: tuple[float, float] = (0.0, 10.0),
-    sigma_prior: tuple[float, float] = (1.0, 0.1),
+    mu_prior: tuple[float, float] = MU_PRIOR,
+    sigma_prior: tuple[float, float] = SIGMA_PRIOR,
 ) -> SBCResult:
     """Simulation-based calibration of the optimal Normal x LogNormal guide.
 
     For each simulation: draw (mu, sigma) from the prior and n points given them (as their
-    sufficient statistics, which is all the likelihood uses), fit the guide exactly
-    (`optimal_mean_field`), multiply its two scales by `sd_factor` (1: as fitted; below 1: too
-    narrow), draw `num_draws` values of each parameter from it and count how many fall below the
-    true value. A calibrated guide gives ranks uniform on 0..num_draws.
+    sufficient statistics, which is all the likelihood uses), fit the guide exactly (all the
+    simulations in one call of `best_normal_lognormal_guide`), multiply its two scales by
+    `sd_factor` (1: as fitted; below 1: too narrow), draw `num_draws` values of each parameter
+    from it and count how many fall below the true value. A calibrated guide gives ranks
+    uniform on 0..num_draws.
     """
-    num_simulations = _as_integer(num_simulations, "num_simulations", 1)
-    n = _as_integer(n, "n", 2)
-    num_draws = _as_integer(num_draws, "num_draws", 1)
+    num_simulations = as_integer(num_simulations, "num_simulations")
+    n = as_integer(n, "n", minimum=2)
+    num_draws = as_integer(num_draws, "num_draws")
     sd_factor = as_positive_float(sd_factor, "sd_factor")
-    seed = _as_integer(seed, "seed", 0)
-    loc0, scale0 = as_pair(mu_prior, "mu_prior")
-    concentration, rate = as_pair(sigma_prior, "sigma_prior")
-    m0, s0 = as_finite_float(loc0, "mu_prior loc"), as_positive_float(scale0, "mu_prior scale")
-    a0 = as_positive_float(concentration, "sigma_prior concentration")
-    b0 = as_positive_float(rate, "sigma_prior rate")
+    seed = as_seed(seed)
+    m0, s0, a0, b0 = validate_priors(mu_prior, sigma_prior)
     rng = np.random.default_rng(seed)
     mu = rng.normal(m0, s0, num_simulations)
     sigma = rng.gamma(a0, 1 / b0, num_simulations)
     xbar = rng.normal(mu, sigma / math.sqrt(n))
     sum_sq_dev = sigma**2 * rng.chisquare(n - 1, num_simulations)
     start = time.perf_counter()
-    q = optimal_mean_field(n, xbar, sum_sq_dev, mu_prior=mu_prior, sigma_prior=sigma_prior)
+    statistics = SufficientStatistics(n=n, mean=xbar, sum_sq_dev=sum_sq_dev)
+    q = best_normal_lognormal_guide(statistics, mu_prior=mu_prior, sigma_prior=sigma_prior)
     seconds = (time.perf_counter() - start) / num_simulations
     shape = (num_simulations, num_draws)
     mu_draws = rng.normal(q.mu_loc[:, None], sd_factor * q.mu_scale[:, None], shape)
@@ -304,14 +215,14 @@ class RankHistogram:
 
 def rank_histogram(ranks: object, num_draws: int, num_bins: int = 20) -> RankHistogram:
     """Bin ranks 0..num_draws into `num_bins` equal bins; chi-square test of uniformity."""
-    num_draws = _as_integer(num_draws, "num_draws", 1)
-    num_bins = _as_integer(num_bins, "num_bins", 2)
+    num_draws = as_integer(num_draws, "num_draws")
+    num_bins = as_integer(num_bins, "num_bins", minimum=2)
     if (num_draws + 1) % num_bins:
         raise ValueError(
             f"num_bins ({num_bins}) must divide num_draws + 1 ({num_draws + 1}), the number of "
             "possible ranks, so that every bin holds as many ranks"
         )
-    r = _as_vector(ranks, "ranks")
+    r = as_data_array(ranks, "ranks")
     if np.any(r != np.round(r)) or r.min() < 0 or r.max() > num_draws:
         raise ValueError(f"ranks must be integers between 0 and num_draws ({num_draws})")
     counts = np.bincount((r // ((num_draws + 1) // num_bins)).astype(int), minlength=num_bins)

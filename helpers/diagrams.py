@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from ._validation import as_data_array, as_finite_float
+from ._validation import as_data_array, as_data_sets, as_finite_float, as_integer
 from .posterior import ExactPosterior
 
 _RELATION_KEYS = ("sample_sample", "sample_dist", "observed", "plate_sample")
@@ -87,12 +87,7 @@ def _validated_plate_sizes(plate_sizes: object, plates: list[str]) -> dict[str, 
         raise TypeError("plate_sizes must map each plate's name to its size, e.g. {'data': 1000}")
     sizes = {}
     for plate in plates:
-        size = plate_sizes.get(plate)
-        if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
-            raise ValueError(
-                f"plate_sizes[{plate!r}] must be the plate's size, a positive integer, got {size!r}"
-            )
-        sizes[plate] = int(size)
+        sizes[plate] = as_integer(plate_sizes.get(plate), f"plate_sizes[{plate!r}]")
     return sizes
 
 
@@ -232,21 +227,7 @@ def plot_prior_predictive(
     units, if given, go into the axis labels. One legend lies below both panels."""
     if not isinstance(data_label, str) or not data_label:
         raise TypeError("data_label must be a non-empty string")
-    if not isinstance(mean_unit, str) or not isinstance(sd_unit, str):
-        raise TypeError("mean_unit and sd_unit must be strings")
-    if hasattr(simulated, "detach"):
-        simulated = simulated.detach().cpu().numpy()
-    try:
-        array = np.asarray(simulated, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError("simulated must be an array or tensor of numbers") from None
-    if array.ndim != 2 or array.shape[0] < 2 or array.shape[1] < 2:
-        raise ValueError(
-            "simulated must be 2-D, at least 2 simulated data sets (rows) of at least 2 points, "
-            f"got shape {array.shape}"
-        )
-    if not np.all(np.isfinite(array)):
-        raise ValueError("simulated contains NaN or infinite values")
+    array = as_data_sets(simulated, "simulated", min_sets=2, min_points=2)
     x = as_data_array(data)
     means, sds = array.mean(axis=1), array.std(axis=1, ddof=1)
     label = f"{len(array):,} data sets from the prior"

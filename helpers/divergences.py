@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize, special, stats
 
-from ._validation import as_finite_float, as_positive_float
+from ._validation import as_finite_float, as_float_array, as_positive_float
 
 DIVERGENCES = ("kl_qp", "kl_pq", "renyi")
 _MASS_TOL = 1e-3  # a density on the grid must integrate to 1 within this
@@ -32,16 +32,9 @@ def _trapezoid_weights(grid: np.ndarray) -> np.ndarray:
 
 def as_grid(grid: Any, name: str = "grid") -> np.ndarray:
     """Return `grid` as a strictly increasing, finite 1-D float array of at least 3 points."""
-    if isinstance(grid, str | bytes) or grid is None:
-        raise TypeError(f"{name} must be an array of numbers, got {type(grid).__name__}")
-    try:
-        array = np.asarray(grid, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must contain only numbers") from None
+    array = as_float_array(grid, name)
     if array.ndim != 1 or array.size < 3:
         raise ValueError(f"{name} must be 1-D with at least 3 points, got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or infinite values")
     if not np.all(np.diff(array) > 0):
         raise ValueError(f"{name} must be strictly increasing")
     return array
@@ -223,14 +216,7 @@ def profile_divergence(
     high = as_positive_float(high, "scale_bounds high")
     if not low < high:
         raise ValueError(f"scale_bounds must be increasing, got ({low}, {high})")
-    if isinstance(locs, str | bytes) or locs is None:
-        raise TypeError(f"locs must be a number or an array of numbers, got {type(locs).__name__}")
-    try:
-        loc_array = np.asarray(locs, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError("locs must contain only numbers") from None
-    if not np.all(np.isfinite(loc_array)):
-        raise ValueError("locs contains NaN or infinite values")
+    loc_array = as_float_array(locs, "locs")
     weights = _trapezoid_weights(z)
 
     def best(loc: float) -> float:

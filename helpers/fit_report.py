@@ -21,9 +21,9 @@ import torch
 from matplotlib.figure import Figure
 from scipy import stats
 
-from ._validation import as_data_array
+from ._validation import as_data_array, as_integer
 from .elbo_surface import NormalGammaGuide, normal_gamma_elbo
-from .posterior import ExactPosterior
+from .posterior import MU_PRIOR, ExactPosterior
 from .training import estimate_elbo
 
 _COLUMNS = ("mu mean", "mu sd", "sigma mean", "sigma sd")
@@ -166,8 +166,7 @@ def predictive_density(
     q_mu: dist.Distribution, q_sigma: dist.Distribution, x: np.ndarray, num_draws: int = 4000
 ) -> np.ndarray:
     """E_q[Normal(x | mu, sigma)] at each x, averaged over `num_draws` draws from q."""
-    if isinstance(num_draws, bool) or not isinstance(num_draws, int) or num_draws < 1:
-        raise ValueError(f"num_draws must be a positive integer, got {num_draws!r}")
+    num_draws = as_integer(num_draws, "num_draws")
     x = np.asarray(x, dtype=np.float64)
     mu = q_mu.sample((num_draws,)).double().numpy()
     sigma = q_sigma.sample((num_draws,)).double().numpy()
@@ -175,7 +174,7 @@ def predictive_density(
 
 
 def exact_predictive_density(
-    posterior: ExactPosterior, data: object, x: np.ndarray, mu_prior_sd: float = 10.0
+    posterior: ExactPosterior, data: object, x: np.ndarray, mu_prior_sd: float = MU_PRIOR[1]
 ) -> np.ndarray:
     """The exact posterior predictive density at each x: a mixture over the grid of sigma.
 

@@ -16,22 +16,15 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import stats
 
-from ._validation import as_positive_float
+from ._validation import as_float_array, as_positive_float
 from .divergences import GaussianFit, as_grid
 
 
 def _curve(values: Any, like: np.ndarray, name: str) -> np.ndarray:
     """`values` as a finite float array with the shape of `like`, or a clear error."""
-    if hasattr(values, "detach"):  # a torch tensor
-        values = values.detach().cpu().numpy()
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an array of numbers") from None
+    array = as_float_array(values, name)
     if array.shape != like.shape:
         raise ValueError(f"{name} has shape {array.shape}, expected {like.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or infinite values")
     return array
 
 
@@ -133,9 +126,7 @@ def plot_mean_field(
     `q_loc`, `q_scale` are the KL(q || p) fit's per-coordinate means and sds; `pq_scale` the
     KL(p || q) fit's sds (its means are the target's, zero).
     """
-    if hasattr(covariance, "detach"):
-        covariance = covariance.detach().cpu().numpy()
-    cov = np.asarray(covariance, dtype=np.float64)
+    cov = as_float_array(covariance, "covariance")
     if cov.shape != (2, 2) or not np.allclose(cov, cov.T):
         raise ValueError(f"covariance must be a symmetric 2 x 2 matrix, got shape {cov.shape}")
     try:

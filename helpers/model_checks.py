@@ -19,36 +19,34 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import special, stats
 
-from ._validation import as_data_array, as_finite_float, as_positive_float
-from .posterior import exact_posterior, validate_priors
+from ._validation import (
+    as_data_array,
+    as_data_sets,
+    as_finite_float,
+    as_integer,
+    as_positive_float,
+    as_seed,
+)
+from .posterior import MU_PRIOR, SIGMA_PRIOR, cdf_on_grid, exact_posterior, validate_priors
 
 _STATISTICS = ("min", "max")
 
 
-def _count(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
-
-
 def sample_exact_posterior(
     data: object,
-    mu_prior: tuple[float, float] = (0.0, 10.0),
-    sigma_prior: tuple[float, float] = (1.0, 0.1),
+    mu_prior: tuple[float, float] = MU_PRIOR,
+    sigma_prior: tuple[float, float] = SIGMA_PRIOR,
     num_samples: int = 10_000,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw (mu, sigma) from the exact posterior: sigma from its grid, then mu given sigma."""
     x = as_data_array(data)
     loc, scale, _, _ = validate_priors(mu_prior, sigma_prior)
-    num_samples = _count(num_samples, "num_samples")
+    num_samples = as_integer(num_samples, "num_samples")
+    rng = np.random.default_rng(as_seed(seed))
     post = exact_posterior(x, mu_prior=mu_prior, sigma_prior=sigma_prior)
-    grid, density = post.sigma_grid, post.sigma_density
-    cdf = np.concatenate([[0.0], np.cumsum(np.diff(grid) * (density[1:] + density[:-1]) / 2)])
-    rng = np.random.default_rng(seed)
-    sigma = np.interp(rng.uniform(0, cdf[-1], num_samples), cdf, grid)
+    cdf = cdf_on_grid(post.sigma_grid, post.sigma_density)
+    sigma = np.interp(rng.uniform(0, 1, num_samples), cdf, post.sigma_grid)  # inverse CDF
     # Given sigma, mu is Normal: the conjugate update of its Normal prior.
     precision = 1 / scale**2 + x.size / sigma**2
     mean = (loc / scale**2 + x.sum() / sigma**2) / precision
@@ -59,8 +57,8 @@ def sample_exact_posterior(
 def exact_predictive_p_value(
     data: object,
     statistic: str,
-    mu_prior: tuple[float, float] = (0.0, 10.0),
-    sigma_prior: tuple[float, float] = (1.0, 0.1),
+    mu_prior: tuple[float, float] = MU_PRIOR,
+    sigma_prior: tuple[float, float] = SIGMA_PRIOR,
     num_samples: int = 20_000,
 ) -> float:
     """P(min(replicate) <= min(data)) or P(max(replicate) >= max(data)) under the exact posterior.
@@ -121,8 +119,8 @@ def _grid_moments(
 def student_t_posterior(
     data: object,
     nu: float,
-    mu_prior: tuple[float, float] = (0.0, 10.0),
-    sigma_prior: tuple[float, float] = (1.0, 0.1),
+    mu_prior: tuple[float, float] = MU_PRIOR,
+    sigma_prior: tuple[float, float] = SIGMA_PRIOR,
 ) -> LocationPosterior:
     """Posterior of mu in mu ~ Normal, sigma ~ Gamma, x_i ~ StudentT(nu, mu, sigma), on a grid.
 
@@ -143,36 +141,35 @@ def student_t_posterior(
     return LocationPosterior(mu_mean=mu_mean, mu_sd=mu_sd)
 
 
-def _replicate_array(values: object, name: str, n: int) -> np.ndarray:
-    if hasattr(values, "detach"):
-        values = values.detach().cpu().numpy()
-    array = np.asarray(values, dtype=np.float64)
-    if array.ndim != 2 or array.shape[1] != n or array.shape[0] < 1:
-        raise ValueError(
-            f"replicates[{name!r}] must have shape (number of replicates, {n}), got {array.shape}"
-        )
-    return array
-
-
 def plot_minimum_check(
-    data: object, replicates: Mapping[str, object], floor: float = -120.0
+    data: object,
+    replicates: Mapping[str, object],
+    *,
+    floor: float,
+    unit: str,
+    bin_width: float,
 ) -> Figure:
     """Two panels: each model's replicated minima against the data's, and its pooled predictive.
 
     `replicates` maps a model's name to its replicated data sets, shape (replicates, n). Minima
     below `floor` are drawn at `floor`, so that a heavy tail stays visible without stretching the
-    axis. Units are Newcomb's: ns above 24,800. Each panel's legend lies below it, off the data.
+    axis; `unit` labels the axes and `bin_width` (in that unit) is both panels' bin width. The
+    predictive panel spans the data's range and two of its sds either side. Each panel's legend
+    lies below it, off the data.
     """
     x = as_data_array(data)
     floor = as_finite_float(floor, "floor")
+    width = as_positive_float(bin_width, "bin_width")
     if not isinstance(replicates, Mapping) or not replicates:
         raise TypeError("replicates must be a non-empty mapping of model name to data sets")
-    arrays = {name: _replicate_array(v, name, x.size) for name, v in replicates.items()}
+    arrays = {
+        name: as_data_sets(v, f"replicates[{name!r}]", n=x.size) for name, v in replicates.items()
+    }
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
-    width = 2.0  # ns, the bin width of both panels
     highest_minimum = max(array.min(axis=1).max() for array in arrays.values())
     minimum_bins = np.arange(floor - width / 2, max(highest_minimum, floor) + 2 * width, width)
-    value_bins = np.arange(x.min() - 17, x.max() + 22, width)
+    margin = 2 * x.std()
+    value_bins = np.arange(x.min() - margin, x.max() + margin + width, width)
     axes[1].hist(x, bins=value_bins, density=True, color="0.6", label="data")
     for index, (name, array) in enumerate(arrays.items()):
         color = f"C{index}"
@@ -207,12 +204,12 @@ def plot_minimum_check(
     axes[0].set(
         title="Posterior predictive check: the minimum",
         ylabel="density",
-        xlabel="minimum of a replicated data set (ns above 24,800)",
+        xlabel=f"minimum of a replicated data set ({unit})",
     )
     axes[1].set(
         title="Predictive distribution of one measurement",
         ylabel="density",
-        xlabel="time (ns above 24,800)",
+        xlabel=f"one measurement ({unit})",
     )
     for ax in axes:  # below each panel: the observed minimum's line crosses the whole height
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize="small")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+UNIT = "ns above 24,800"  # the file's scale: each value is a travel time minus 24,800 ns
 ACCEPTED_VALUE = 33.0  # the modern value on the same scale (ns above 24,800), as BDA gives it
 HEADER = ("order", "deviation_ns")
 

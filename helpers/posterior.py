@@ -21,17 +21,25 @@ from scipy import special, stats
 
 from ._validation import as_data_array, as_finite_float, as_pair, as_positive_float
 
+# The course's prior, the original tutorial's, defined here once: every helper's default.
+MU_PRIOR = (0.0, 10.0)  # mu ~ Normal(loc 0, scale 10): the scale is the sd, not the variance
+SIGMA_PRIOR = (1.0, 0.1)  # sigma ~ Gamma(concentration 1, rate 0.1): Exponential, mean 10
+
 _GRID_POINTS = 4001
 _TAIL_DROP = 45.0  # the grid ends where the log density is this far below its peak (e^-45)
 
 
 @dataclass(frozen=True)
 class SufficientStatistics:
-    """What the Gaussian likelihood needs from the data: n, the mean and the sum of squares."""
+    """What the Gaussian likelihood needs from the data: n, the mean and the sum of squares.
+
+    The exact ELBOs and `best_normal_lognormal_guide` in `helpers.elbo_surface` also accept
+    `mean` and `sum_sq_dev` as 1-D arrays: many data sets of n points each, in one call.
+    """
 
     n: int
-    mean: float
-    sum_sq_dev: float
+    mean: float | np.ndarray
+    sum_sq_dev: float | np.ndarray
 
     @classmethod
     def from_data(cls, data: object) -> SufficientStatistics:
@@ -65,10 +73,18 @@ class ExactPosterior:
             raise ValueError(f"level must be strictly between 0 and 1, got {level}")
         grid = self.mu_grid if name == "mu" else self.sigma_grid
         density = self.mu_density if name == "mu" else self.sigma_density
-        cdf = np.concatenate([[0.0], np.cumsum(np.diff(grid) * (density[1:] + density[:-1]) / 2)])
-        cdf /= cdf[-1]
+        cdf = cdf_on_grid(grid, density)
         tail = (1 - level) / 2
         return float(np.interp(tail, cdf, grid)), float(np.interp(1 - tail, cdf, grid))
+
+
+def cdf_on_grid(grid: np.ndarray, density: np.ndarray) -> np.ndarray:
+    """The CDF at each grid point of a density given on that grid (trapezoid rule, ends 0 and 1).
+
+    The density need not be normalised: the CDF is divided by its total mass on the grid.
+    """
+    cdf = np.concatenate([[0.0], np.cumsum(np.diff(grid) * (density[1:] + density[:-1]) / 2)])
+    return cdf / cdf[-1]
 
 
 def _log_marginal_likelihood(
@@ -171,13 +187,14 @@ def validate_priors(
 
 def exact_posterior(
     data: object,
-    mu_prior: tuple[float, float] = (0.0, 10.0),
-    sigma_prior: tuple[float, float] = (1.0, 0.1),
+    mu_prior: tuple[float, float] = MU_PRIOR,
+    sigma_prior: tuple[float, float] = SIGMA_PRIOR,
 ) -> ExactPosterior:
     """Exact posterior of the course's model for any data and priors of its form.
 
     `mu_prior` is (loc, scale) of the Normal prior on mu; `sigma_prior` is (concentration, rate)
-    of the Gamma prior on sigma. The defaults are the original tutorial's priors.
+    of the Gamma prior on sigma. The defaults are the course's prior, `MU_PRIOR` and
+    `SIGMA_PRIOR`.
     """
     stats_ = SufficientStatistics.from_data(data)
     loc, scale, concentration, rate = validate_priors(mu_prior, sigma_prior)

@@ -5,7 +5,9 @@
 - `plot_location_posteriors`: the posterior of the travel time mu under the normal and the
   Student-t model, with their 95% intervals and the accepted value.
 
-Units are Newcomb's: nanoseconds above 24,800. Every legend lies outside the plotted data.
+Units are the data's (`helpers.newcomb.UNIT`); what is only a choice of presentation (the bin
+width, which values to circle, the range shown) the notebook passes. Every legend lies outside
+the plotted data.
 """
 
 from __future__ import annotations
@@ -16,19 +18,29 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from . import diagrams
-from ._validation import as_data_array, as_finite_float, as_pair, as_positive_float
-from .newcomb import ACCEPTED_VALUE
+from ._validation import (
+    as_data_array,
+    as_data_sets,
+    as_finite_float,
+    as_pair,
+    as_positive_float,
+)
+from .newcomb import ACCEPTED_VALUE, UNIT
 from .posterior import ExactPosterior
 
-TIME_LABEL = "time (ns above 24,800)"
+_TIME_LABEL = f"time ({UNIT})"
 
 
-def plot_newcomb(data: object, accepted: float = ACCEPTED_VALUE, low_below: float = 0.0) -> Figure:
+def plot_newcomb(
+    data: object, accepted: float = ACCEPTED_VALUE, *, low_below: float, bin_width: float
+) -> Figure:
     """Two panels: the measurements in recorded order (values below `low_below` circled), and
-    their histogram with the sample mean; both with the accepted value."""
+    their histogram (bins `bin_width` ns wide) with the sample mean; both with the accepted value.
+    """
     values = as_data_array(data)
     accepted = as_finite_float(accepted, "accepted")
     low_below = as_finite_float(low_below, "low_below")
+    width = as_positive_float(bin_width, "bin_width")
     order = np.arange(1, values.size + 1)
     is_low = values < low_below
     accepted_label = f"accepted value ({accepted:g})"
@@ -39,29 +51,15 @@ def plot_newcomb(data: object, accepted: float = ACCEPTED_VALUE, low_below: floa
     )
     axes[0].axhline(accepted, color="C2", ls="--", label=accepted_label)
     axes[0].set(title="Newcomb's third series, in order", xlabel="measurement number")
-    axes[0].set_ylabel(TIME_LABEL)
-    width = 2.0  # ns
+    axes[0].set_ylabel(_TIME_LABEL)
     bins = np.arange(values.min() - width, max(values.max(), accepted) + 2 * width, width)
     axes[1].hist(values, bins=bins, alpha=0.6, label="measurements")
     axes[1].axvline(values.mean(), color="C1", ls=":", lw=2, label="sample mean")
     axes[1].axvline(accepted, color="C2", ls="--", label=accepted_label)
-    axes[1].set(title="Histogram", xlabel=TIME_LABEL, ylabel="count")
+    axes[1].set(title="Histogram", xlabel=_TIME_LABEL, ylabel="count")
     axes[0].legend(loc="lower right", fontsize="small")
     axes[1].legend(loc="upper left", fontsize="small")
     return fig
-
-
-def _simulated_array(simulated: object, n: int) -> np.ndarray:
-    if hasattr(simulated, "detach"):
-        simulated = simulated.detach().cpu().numpy()
-    array = np.asarray(simulated, dtype=np.float64)
-    if array.ndim != 2 or array.shape[1] != n or array.shape[0] < 2:
-        raise ValueError(
-            f"simulated must have shape (number of data sets >= 2, {n}), got {array.shape}"
-        )
-    if not np.all(np.isfinite(array)):
-        raise ValueError("simulated contains NaN or infinite values")
-    return array
 
 
 def plot_prior_predictive(
@@ -70,9 +68,9 @@ def plot_prior_predictive(
     """`helpers.diagrams.plot_prior_predictive` for Newcomb's data, in its units: `simulated` has
     shape (data sets, len(data))."""
     x = as_data_array(data)
-    sims = _simulated_array(simulated, x.size)
+    sims = as_data_sets(simulated, "simulated", n=x.size, min_sets=2)
     return diagrams.plot_prior_predictive(
-        sims, x, data_label=data_label, mean_unit="ns above 24,800", sd_unit="ns"
+        sims, x, data_label=data_label, mean_unit=UNIT, sd_unit="ns"
     )
 
 
@@ -81,7 +79,8 @@ def plot_location_posteriors(
     t_svi: tuple[float, float],
     t_nuts: object,
     accepted: float = ACCEPTED_VALUE,
-    xlim: tuple[float, float] = (20.0, 35.0),
+    *,
+    xlim: tuple[float, float],
 ) -> Figure:
     """The posterior of mu: the normal model's exact density, the Student-t model's by SVI (a
     Normal with mean and sd `t_svi`) and by NUTS (draws `t_nuts`), 95% intervals below the axis,
@@ -108,7 +107,7 @@ def plot_location_posteriors(
     ax.axvline(accepted, color="C2", ls="--", lw=2, label=f"accepted value ({accepted:g})")
     ax.set(
         title="Posterior of the travel time mu",
-        xlabel="mu (ns above 24,800)",
+        xlabel=f"mu ({UNIT})",
         ylabel="density",
         xlim=(left, right),
     )

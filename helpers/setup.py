@@ -5,11 +5,11 @@ from __future__ import annotations
 import warnings
 
 import matplotlib as mpl
-import numpy as np
 import pyro
 import seaborn as sns
 import torch
 
+from ._validation import as_seed
 from .data import course_seed
 
 ARVIZ_REFACTOR_NOTICE = r"\s*ArviZ is undergoing a major refactor"
@@ -20,13 +20,7 @@ def setup(seed: int | None = None) -> int:
 
     With no argument the seed is the course's (`VI_TUTORIAL_SEED`, else 0). Returns the seed.
     """
-    if seed is None:
-        seed = course_seed()
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be between 0 and 2**32 - 1, got {seed}")
-    seed = int(seed)
+    seed = course_seed() if seed is None else as_seed(seed)
     pyro.set_rng_seed(seed)  # seeds Python's random, numpy's global generator and torch
     pyro.clear_param_store()
     pyro.enable_validation(True)

@@ -15,6 +15,8 @@ from pyro.infer import SVI, Trace_ELBO
 from pyro.infer.importance import vectorized_importance_weights
 from tqdm.auto import tqdm
 
+from ._validation import as_integer
+
 
 class TrainingDiverged(FloatingPointError):
     """Raised when the loss or a parameter becomes NaN or infinite during training."""
@@ -101,10 +103,7 @@ def train(
     ValueError, such as a shape mismatch or an invalid starting value, propagates unchanged.
     Parameter values stay on their device during the run: one transfer at the end, none per step.
     """
-    if isinstance(num_steps, bool) or not isinstance(num_steps, int | np.integer):
-        raise TypeError(f"num_steps must be an integer, got {type(num_steps).__name__}")
-    if num_steps < 1:
-        raise ValueError(f"num_steps must be at least 1, got {num_steps}")
+    num_steps = as_integer(num_steps, "num_steps")
     if not isinstance(optim, pyro.optim.PyroOptim):
         raise TypeError(f"optim must be a pyro.optim optimiser, got {type(optim).__name__}")
     if average_last is not None and not 0 < average_last <= 1:
@@ -211,16 +210,8 @@ def estimate_elbo(
 
     For the course's model, KL(q || posterior) = exact log evidence - ELBO.
     """
-    if isinstance(num_particles, bool) or not isinstance(num_particles, int | np.integer):
-        raise TypeError(f"num_particles must be an integer, got {type(num_particles).__name__}")
-    if num_particles < 2:
-        raise ValueError(f"num_particles must be at least 2, got {num_particles}")
-    if isinstance(max_plate_nesting, bool) or not isinstance(max_plate_nesting, int | np.integer):
-        raise TypeError(
-            f"max_plate_nesting must be an integer, got {type(max_plate_nesting).__name__}"
-        )
-    if max_plate_nesting < 0:
-        raise ValueError(f"max_plate_nesting must be non-negative, got {max_plate_nesting}")
+    num_particles = as_integer(num_particles, "num_particles", minimum=2)
+    max_plate_nesting = as_integer(max_plate_nesting, "max_plate_nesting", minimum=0)
     with torch.no_grad():
         log_weights, _, _ = vectorized_importance_weights(
             model,

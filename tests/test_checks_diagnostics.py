@@ -27,11 +27,11 @@ from helpers.checks.diagnostics import (
 )
 from helpers.diagnostics import (
     importance_diagnostics,
-    optimal_mean_field,
     pareto_k_hat,
     rank_histogram,
     simulate_sbc,
 )
+from helpers.elbo_surface import best_normal_lognormal_guide
 from helpers.model_checks import sample_exact_posterior
 from helpers.training import estimate_elbo
 
@@ -73,9 +73,8 @@ def data():
 
 @pytest.fixture(scope="module")
 def best_params(data):
-    x = data.double()
-    best = optimal_mean_field(len(x), x.mean().item(), ((x - x.mean()) ** 2).sum().item())
-    return [float(v[0]) for v in (best.mu_loc, best.mu_scale, best.sigma_loc, best.sigma_scale)]
+    best = best_normal_lognormal_guide(data)
+    return [best.mu_loc, best.mu_scale, best.sigma_loc, best.sigma_scale]
 
 
 def scaled_guide(best_params, factor):
@@ -426,9 +425,8 @@ def test_wide_sbc_judges_the_predicted_shape(capsys):
 @pytest.mark.parametrize("seed", [1, 2])
 def test_wide_guide_accepts_other_data_sets(capsys, seed):
     data = make_data(seed=seed)
-    x = data.double()
-    best = optimal_mean_field(len(x), x.mean().item(), ((x - x.mean()) ** 2).sum().item())
-    params = [float(v[0]) for v in (best.mu_loc, best.mu_scale, best.sigma_loc, best.sigma_scale)]
+    best = best_normal_lognormal_guide(data)
+    params = [best.mu_loc, best.mu_scale, best.sigma_loc, best.sigma_scale]
     d = importance_diagnostics(log_weights(scaled_guide(params, 2.0), data))
     assert check_wide_guide((d.k_hat, d.ess_fraction), data, prediction="negative")
     too_wide = importance_diagnostics(log_weights(scaled_guide(params, 3.0), data))

@@ -1,4 +1,4 @@
-"""helpers.diagnostics: stopping rule, importance-weight summaries, mean-field optimum, SBC."""
+"""helpers.diagnostics: stopping rule, importance-weight summaries, fixed guides, SBC."""
 
 import math
 
@@ -14,14 +14,12 @@ from helpers.diagnostics import (
     fixed_guide,
     guide_marginals,
     importance_diagnostics,
-    optimal_mean_field,
     pareto_k_hat,
     rank_histogram,
     simulate_sbc,
     stopping_step,
 )
 from helpers.elbo_surface import best_normal_lognormal_guide
-from helpers.posterior import SufficientStatistics
 from helpers.training import estimate_elbo
 
 
@@ -100,35 +98,6 @@ def test_importance_diagnostics_rejects_bad_input():
         importance_diagnostics(np.array([0.0, np.nan, 1.0]))
 
 
-@pytest.mark.parametrize(
-    ("n", "mu", "sigma"), [(5, -30.0, 0.05), (50, 3.0, 20.0), (1000, 2.0, 4.0)]
-)
-def test_optimal_mean_field_matches_the_bfgs_optimum(n, mu, sigma):
-    data = make_data(n=n, mu=mu, sigma=sigma, seed=3)
-    stats_ = SufficientStatistics.from_data(data)
-    best = best_normal_lognormal_guide(data)
-    q = optimal_mean_field(n, stats_.mean, stats_.sum_sq_dev)
-    assert q.mu_loc[0] == pytest.approx(best.mu_loc, abs=1e-5 * best.mu_scale)
-    assert q.mu_scale[0] == pytest.approx(best.mu_scale, rel=1e-5)
-    assert q.sigma_loc[0] == pytest.approx(best.sigma_loc, abs=1e-5 * best.sigma_scale)
-    assert q.sigma_scale[0] == pytest.approx(best.sigma_scale, rel=1e-5)
-
-
-def test_optimal_mean_field_is_vectorised():
-    q = optimal_mean_field(100, [0.0, 5.0], [100.0, 400.0])
-    single = optimal_mean_field(100, 5.0, 400.0)
-    assert q.mu_loc.shape == (2,) and q.mu_loc[1] == pytest.approx(single.mu_loc[0])
-
-
-def test_optimal_mean_field_validates_its_arguments():
-    with pytest.raises(ValueError, match="sum_sq_dev"):
-        optimal_mean_field(10, [0.0], [0.0])
-    with pytest.raises(ValueError, match="same length"):
-        optimal_mean_field(10, [0.0, 1.0], [1.0])
-    with pytest.raises(TypeError, match="n must be an integer"):
-        optimal_mean_field(10.0, 0.0, 1.0)
-
-
 def test_sbc_ranks_of_the_optimal_guide_are_uniform_and_of_a_narrow_guide_are_not():
     good = simulate_sbc(2000, seed=4)
     narrow = simulate_sbc(2000, sd_factor=0.5, seed=4)
@@ -174,10 +143,8 @@ def test_fixed_guide_samples_both_sites_from_the_given_distributions():
 
 def test_fixed_guide_scores_like_the_exact_elbo_of_the_optimum():
     data = make_data(n=200, seed=6)
-    stats_ = SufficientStatistics.from_data(data)
-    q = optimal_mean_field(stats_.n, stats_.mean, stats_.sum_sq_dev)
-    params = [float(v[0]) for v in (q.mu_loc, q.mu_scale, q.sigma_loc, q.sigma_scale)]
     best = best_normal_lognormal_guide(data)
+    params = [best.mu_loc, best.mu_scale, best.sigma_loc, best.sigma_scale]
     pyro.set_rng_seed(0)
     estimate = estimate_elbo(_model, fixed_guide(*params), data, num_particles=20_000)
     assert estimate.elbo == pytest.approx(best.elbo, abs=4 * estimate.std_error + 1e-3)

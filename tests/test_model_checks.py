@@ -116,10 +116,12 @@ def test_minimum_check_plot_has_both_panels_labelled(data):
     rng = np.random.default_rng(0)
     normal = rng.normal(2.0, 1.5, size=(200, data.size))
     heavy = 2.0 + 1.5 * rng.standard_t(1.5, size=(200, data.size))
-    fig = plot_minimum_check(data, {"normal": normal, "heavy": heavy})
+    fig = plot_minimum_check(
+        data, {"normal": normal, "heavy": heavy}, floor=-20.0, unit="cm", bin_width=0.5
+    )
     left, right = fig.axes
     for ax in (left, right):
-        assert ax.get_title() and "ns above 24,800" in ax.get_xlabel() and ax.get_ylabel()
+        assert ax.get_title() and "(cm)" in ax.get_xlabel() and ax.get_ylabel()
     left_labels = left.get_legend_handles_labels()[1]
     assert "normal: replicated minima" in left_labels and "heavy: replicated minima" in left_labels
     assert any(label.startswith("observed minimum") for label in left_labels)
@@ -132,7 +134,7 @@ def test_minimum_check_plot_has_both_panels_labelled(data):
 def test_minimum_check_draws_far_minima_at_the_floor(data):
     replicates = np.tile(data, (10, 1))
     replicates[:5, 0] = -1000.0
-    fig = plot_minimum_check(data, {"model": replicates}, floor=-50.0)
+    fig = plot_minimum_check(data, {"model": replicates}, floor=-50.0, unit="cm", bin_width=2.0)
     bars = fig.axes[0].patches
     heights = {round(bar.get_x() + bar.get_width() / 2): bar.get_height() for bar in bars}
     assert heights[-50] > 0  # the five far minima are counted in the floor's bin
@@ -150,4 +152,4 @@ def test_minimum_check_draws_far_minima_at_the_floor(data):
 )
 def test_minimum_check_validates_the_replicates(data, replicates, error):
     with pytest.raises(error, match="replicates"):
-        plot_minimum_check(data, replicates)
+        plot_minimum_check(data, replicates, floor=-50.0, unit="cm", bin_width=2.0)

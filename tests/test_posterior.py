@@ -9,7 +9,13 @@ from helpers import (
     exact_posterior,
     make_data,
 )
-from helpers.posterior import normal_gamma_by_quadrature, normal_gamma_posterior
+from helpers.posterior import (
+    MU_PRIOR,
+    SIGMA_PRIOR,
+    cdf_on_grid,
+    normal_gamma_by_quadrature,
+    normal_gamma_posterior,
+)
 
 
 @pytest.fixture(scope="module")
@@ -180,3 +186,23 @@ def test_exact_posterior_rejects_bad_priors_by_name(original_data, kwargs, error
 def test_normal_gamma_rejects_bad_prior_parameters_by_name(original_data, name, value):
     with pytest.raises(ValueError, match=name):
         normal_gamma_posterior(original_data, **{name: value})
+
+
+def test_the_course_prior_is_normal_0_10_and_gamma_1_0_1_and_every_default():
+    # The prior every notebook writes out: mu ~ Normal(0, 10), sigma ~ Gamma(1, 0.1).
+    assert MU_PRIOR == (0.0, 10.0) and SIGMA_PRIOR == (1.0, 0.1)
+    data = make_data(n=30, seed=1)
+    by_default = exact_posterior(data)
+    written_out = exact_posterior(data, mu_prior=(0.0, 10.0), sigma_prior=(1.0, 0.1))
+    assert by_default.log_evidence == written_out.log_evidence
+
+
+def test_cdf_on_grid_matches_a_known_cdf_on_an_uneven_grid():
+    grid = np.geomspace(1e-3, 60.0, 3000)  # uneven steps, as on the sigma grid
+    density = 7.0 * stats.gamma.pdf(grid, 2.5, scale=4.0)  # unnormalised on purpose
+    cdf = cdf_on_grid(grid, density)
+    low, high = stats.gamma.cdf(grid[[0, -1]], 2.5, scale=4.0)
+    exact = (stats.gamma.cdf(grid, 2.5, scale=4.0) - low) / (high - low)  # on the grid's range
+    assert cdf[0] == 0.0 and cdf[-1] == 1.0 and np.all(np.diff(cdf) >= 0)
+    # The trapezoid rule's error with the largest step here (0.02 at the far end) is ~1e-5.
+    np.testing.assert_allclose(cdf, exact, atol=1e-5)

@@ -11,7 +11,7 @@ import torch  # noqa: E402
 
 from helpers import exact_posterior  # noqa: E402
 from helpers.model_checks import plot_minimum_check  # noqa: E402
-from helpers.newcomb import ACCEPTED_VALUE, load_newcomb  # noqa: E402
+from helpers.newcomb import ACCEPTED_VALUE, UNIT, load_newcomb  # noqa: E402
 from helpers.real_data_plots import (  # noqa: E402
     plot_location_posteriors,
     plot_newcomb,
@@ -51,7 +51,7 @@ def _close_figures():
 
 
 def test_newcomb_figure_circles_the_two_low_values_and_marks_the_accepted_value(data):
-    fig = plot_newcomb(data)
+    fig = plot_newcomb(data, low_below=0.0, bin_width=2.0)
     in_order, histogram = fig.axes
     lines = {line.get_label(): line for line in in_order.get_lines()}
     assert lines["low values"].get_ydata().tolist() == [-44.0, -2.0]
@@ -71,11 +71,12 @@ def test_newcomb_figure_circles_the_two_low_values_and_marks_the_accepted_value(
         ({"data": [[1.0, 2.0], [3.0, 4.0]]}, ValueError),
         ({"accepted": float("nan")}, ValueError),
         ({"low_below": "zero"}, TypeError),
+        ({"bin_width": 0.0}, ValueError),
     ],
 )
 def test_newcomb_figure_validates_its_inputs(data, kwargs, error):
     with pytest.raises(error, match=next(iter(kwargs))):
-        plot_newcomb(**{"data": data, **kwargs})
+        plot_newcomb(**{"data": data, "low_below": 0.0, "bin_width": 2.0, **kwargs})
 
 
 def test_prior_predictive_figure_bins_every_data_set_and_marks_the_data(simulated, data):
@@ -116,7 +117,7 @@ def test_prior_predictive_figure_validates_its_inputs(
 
 def test_location_figure_draws_both_models_their_intervals_and_the_accepted_value(exact):
     draws = np.random.default_rng(2).normal(27.5, 0.64, size=800)
-    fig = plot_location_posteriors(exact, (27.5, 0.63), draws)
+    fig = plot_location_posteriors(exact, (27.5, 0.63), draws, xlim=(20.0, 35.0))
     (ax,) = fig.axes
     lines = {line.get_label(): line for line in ax.get_lines()}
     svi = lines["Student-t model (SVI)"]
@@ -143,7 +144,8 @@ def test_location_figure_draws_both_models_their_intervals_and_the_accepted_valu
     ],
 )
 def test_location_figure_validates_its_inputs(exact, kwargs, error, match):
-    args = {"normal": exact, "t_svi": (27.5, 0.63), "t_nuts": np.full(10, 27.5), **kwargs}
+    args = {"normal": exact, "t_svi": (27.5, 0.63), "t_nuts": np.full(10, 27.5)}
+    args = {**args, "xlim": (20.0, 35.0), **kwargs}
     with pytest.raises(error, match=match):
         plot_location_posteriors(**args)
 
@@ -152,7 +154,9 @@ def test_minimum_check_legends_lie_below_the_panels_clear_of_the_observed_minimu
     rng = np.random.default_rng(4)
     normal = rng.normal(26.2, 10.9, size=(400, len(data)))
     heavy = 27.4 + 4.3 * rng.standard_t(2.8, size=(400, len(data)))
-    fig = plot_minimum_check(data, {"normal": normal, "Student-t": heavy})
+    fig = plot_minimum_check(
+        data, {"normal": normal, "Student-t": heavy}, floor=-120.0, unit=UNIT, bin_width=2.0
+    )
     assert _legends_clear_of_the_data(fig)
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()

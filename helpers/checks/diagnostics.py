@@ -17,8 +17,10 @@ import numpy as np
 from scipy import stats
 from scipy.special import logsumexp
 
-from .._validation import as_data_array
-from ..diagnostics import optimal_mean_field, rank_histogram, simulate_sbc
+from .._validation import as_data_array, as_data_sets
+from ..diagnostics import rank_histogram, simulate_sbc
+from ..elbo_surface import best_normal_lognormal_guide
+from ..posterior import MU_PRIOR, SIGMA_PRIOR
 from .core import (
     Mistake,
     Verdict,
@@ -31,10 +33,6 @@ from .core import (
     with_prediction,
 )
 
-# The course's priors: mu ~ Normal(loc, scale), sigma ~ Gamma(concentration, rate).
-MU_PRIOR = (0.0, 10.0)
-SIGMA_PRIOR = (1.0, 0.1)
-
 
 def _is_nan(answer: object) -> bool:
     if is_empty(answer) or isinstance(answer, str | bytes):
@@ -43,18 +41,6 @@ def _is_nan(answer: object) -> bool:
         return math.isnan(float(answer))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return False
-
-
-def _as_replicates(replicated: object) -> np.ndarray:
-    if hasattr(replicated, "detach"):  # a torch tensor
-        replicated = replicated.detach().cpu().numpy()
-    try:
-        array = np.asarray(replicated, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError("replicated must be an array of numbers") from None
-    if array.ndim != 2 or 0 in array.shape:
-        raise ValueError(f"replicated must be 2-D (one data set per row), got shape {array.shape}")
-    return array
 
 
 def _ess_fraction(log_weights: np.ndarray) -> float:
@@ -160,7 +146,7 @@ def check_median_p_value(
     ``prediction``: whether the learner expects it to be extreme, "extreme" or "not extreme"
     (or a guessed p-value).
     """
-    reps = _as_replicates(replicated)
+    reps = as_data_sets(replicated, "replicated")
     x = as_data_array(data)
     if reps.shape[1] != x.size:
         raise ValueError(
@@ -387,11 +373,8 @@ def check_wide_guide(answer: object, data: object, *, prediction: object = None)
     """
     x = as_data_array(data)
     what = "(k-hat, ESS / S) of the twice-as-wide guide"
-    n, mean = x.size, float(x.mean())
-    best = optimal_mean_field(n, mean, float(np.sum((x - mean) ** 2)))
-    params = tuple(
-        float(v[0]) for v in (best.mu_loc, best.mu_scale, best.sigma_loc, best.sigma_scale)
-    )
+    best = best_normal_lognormal_guide(x)
+    params = (best.mu_loc, best.mu_scale, best.sigma_loc, best.sigma_scale)
     num_draws = 200_000
     wide = _importance_log_weights(x, params, 2.0, num_draws)
     ess = _ess_fraction(wide)

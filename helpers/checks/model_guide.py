@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 from scipy import stats
 
-from .._validation import as_data_array
-from ..posterior import exact_posterior
+from .._validation import as_data_array, as_data_sets
+from ..posterior import MU_PRIOR, SIGMA_PRIOR, exact_posterior
 from .core import (
     Mistake,
     Verdict,
@@ -29,29 +29,10 @@ from .core import (
     prediction_gate,
 )
 
-# The course's priors: mu ~ Normal(loc, scale), sigma ~ Gamma(concentration, rate).
-MU_PRIOR = (0.0, 10.0)
-SIGMA_PRIOR = (1.0, 0.1)
 # Exercise 03.1: the guides that break one of Pyro's rules for guides, and those that Pyro
 # complains about when they are run (an error or a warning).
 BROKEN_GUIDES = frozenset("abce")
 PYRO_COMPLAINS = frozenset("bce")
-
-
-def _as_simulated_data_sets(simulated: object) -> np.ndarray:
-    """Return simulated data sets as a 2-D float64 array (one row per data set), or raise."""
-    if hasattr(simulated, "detach"):
-        simulated = simulated.detach().cpu().numpy()
-    try:
-        array = np.asarray(simulated, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError("simulated must be an array or tensor of numbers") from None
-    if array.ndim != 2 or array.shape[0] < 1 or array.shape[1] < 2:
-        raise ValueError(
-            "simulated must be 2-D, one simulated data set of at least 2 points per row "
-            f"(e.g. samples['obs']), got shape {array.shape}"
-        )
-    return array
 
 
 def _log_joint(x: np.ndarray, mu: float, sigma: float, prior: bool = True) -> float:
@@ -71,7 +52,7 @@ def check_fraction_similar_sd(
 ) -> Verdict:
     """Exercise 02.1 (predict, then run): the fraction of prior-simulated data sets whose sd lies
     between half and twice the data's."""
-    sds = _as_simulated_data_sets(simulated).std(axis=1, ddof=1)
+    sds = as_data_sets(simulated, "simulated", min_points=2).std(axis=1, ddof=1)
     s = float(as_data_array(data).std(ddof=1))
     what = "the fraction of simulated data sets with an sd between half and twice ours"
     if is_empty(answer):

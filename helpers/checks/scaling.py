@@ -11,22 +11,12 @@ from __future__ import annotations
 import math
 import re
 
-import numpy as np
-
+from .._validation import as_integer
 from .core import Mistake, Verdict, as_number, correct, judge, no_answer, not_yet, with_prediction
 
 
-def _as_count(value: object, name: str) -> int:
-    """A positive integer size, or a clear error (the notebook passed something wrong)."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
-
-
 def _sizes(n: object, batch_size: object) -> tuple[int, int]:
-    n, batch_size = _as_count(n, "n"), _as_count(batch_size, "batch_size")
+    n, batch_size = as_integer(n, "n"), as_integer(batch_size, "batch_size")
     if batch_size > n:
         raise ValueError(f"batch_size ({batch_size}) must not exceed n ({n})")
     return n, batch_size
@@ -200,7 +190,7 @@ def check_subsample_cost(answer: object) -> Verdict:
 
 def check_log_prob_bytes(answer: object, n: object, num_particles: object) -> Verdict:
     """Exercise 09.4: megabytes (10**6 bytes) of one float32 log-density array, full batch."""
-    n, num_particles = _as_count(n, "n"), _as_count(num_particles, "num_particles")
+    n, num_particles = as_integer(n, "n"), as_integer(num_particles, "num_particles")
     expected = n * num_particles * 4 / 1e6
     what = "the size in MB"
     value = as_number(answer, what)

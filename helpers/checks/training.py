@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .._validation import as_data_array
+from .._validation import as_data_array, as_integer
 from ..elbo_surface import (
     best_normal_gamma_guide,
     best_normal_lognormal_guide,
@@ -66,8 +66,7 @@ def _trace(params: object, name: str) -> np.ndarray:
 def check_sigma_sd_ratio(answer: object, params: object, data: object, step: int = 1000) -> Verdict:
     """Exercise 04.1: the sd of q(sigma) at a step of the original run over the exact sd."""
     shapes, rates = _trace(params, "sigma_shape"), _trace(params, "sigma_rate")
-    if isinstance(step, bool) or not isinstance(step, int | np.integer):
-        raise TypeError(f"step must be an integer, got {type(step).__name__}")
+    step = as_integer(step, "step")
     if shapes.size != rates.size or not 1 <= step < shapes.size:
         raise ValueError(f"step must be between 1 and {shapes.size - 1}, got {step}")
     post = exact_posterior(as_data_array(data))
