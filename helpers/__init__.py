@@ -30,6 +30,7 @@ Exact answers and bookkeeping for particular lessons:
     diagnostics    stopping rules, importance weights and k-hat, simulation-based calibration
     model_checks   posterior predictive checks with exact references
     newcomb        Newcomb's 1882 speed-of-light data, read and checked
+    eight_schools  the eight schools data and their exact posterior (quadrature over tau)
 
 Figures (so that code cells stay short; every legend is kept off the data):
     diagrams, kl_plots, diagnostic_plots, real_data_plots, scaling (which also runs the

@@ -13,6 +13,7 @@ The topics, each a module whose `check_*` functions the notebooks call:
     diagnostics   diagnostics for variational fits
     real_data     Newcomb's data
     scaling       minibatches and scaling
+    hierarchical  the eight schools capstone
 """
 
 from .core import Mistake, Verdict, check_number, judge
