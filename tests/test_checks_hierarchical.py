@@ -71,6 +71,9 @@ def test_tau_below_one_bank(capsys, exact, tau_draws):
         Wrong("log tau < 1", float(np.mean(log_tau < 1)), names="log tau < 1"),
         Wrong("the centred guide's", float(np.mean(tau_draws["centred"] < 1)), names="centred"),
         Wrong("a percentage", 100 * p, names="percentage"),
+        Wrong("a count, not a fraction", float(np.sum(tau < 1)), names="count"),
+        Wrong("a count of fresh draws", float(np.sum(tau_draws["fresh"] < 1)), names="count"),
+        Wrong("a Normal cdf on tau", stats.norm.cdf(1, tau.mean(), tau.std()), names="LogNormal"),
         Wrong("text", "0.13", names="text"),
     ]
 
@@ -85,10 +88,17 @@ def test_tau_below_one_bank(capsys, exact, tau_draws):
 def test_tau_below_one_judges_the_prediction(capsys, exact, tau_draws):
     tau = tau_draws["non-centred"]
     p = float(np.mean(tau < 1))
-    right = [Right("less", "less"), Right("in a sentence", "Less than exact")]
+    right = [
+        Right("less", "less"),
+        Right("in a sentence", "Less than exact"),
+        Right("negated", "not more"),
+        Right("with a contraction", "it isn't more"),
+    ]
     wrong = [
         Wrong("more", "more", names="too small an sd"),
+        Wrong("negated", "not less", names="too small an sd"),
         Wrong("neither", "the same", names="not one of the two"),
+        Wrong("both", "more or less", names="not one of the two"),
         Wrong("a number", 0.1, names="not one of the two"),
     ]
     assert_predictions(
@@ -126,6 +136,8 @@ def test_school_a_above_10_bank(capsys, exact):
         Right("Simpson in log tau", in_log),
         Right("rounded to 3 decimals", round(p, 3)),
     ]
+    _, _, mean, var = conditional_moments(grid, y, sigma)
+    mean_1, var_1 = mean[:, 0], var[:, 0]
     tau_mean = conditional(exact.tau_mean)[0]
     tau_median = conditional(float(exact.tau_quantile(0.5)))[0]
     wrong = [
@@ -139,6 +151,16 @@ def test_school_a_above_10_bank(capsys, exact):
         Wrong("tau at its posterior median", tau_median, names="posterior median of tau"),
         Wrong("the other side", 1 - p, names="other side"),
         Wrong("a percentage", 100 * p, names="percentage"),
+        Wrong(
+            "the variance passed as the scale (forgot the sqrt)",
+            np.trapezoid(stats.norm.sf(10, mean_1, var_1) * exact.tau_density, grid),
+            names="sqrt",
+        ),
+        Wrong(
+            "integrated over log tau without the Jacobian",
+            np.trapezoid(conditional(grid) * exact.tau_density, log_grid),
+            names="Jacobian",
+        ),
     ]
     assert_bank(
         lambda a: check_school_a_above_10(a, exact),

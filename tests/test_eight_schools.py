@@ -168,6 +168,16 @@ def test_more_data_per_school_shrinks_tau_less():
     assert np.max(np.abs(precise.theta_mean - Y)) < 2.0
 
 
+def test_a_flat_prior_on_mu_moves_mu_to_about_8_and_school_a_to_about_9(exact):
+    """What 10_eight_schools says of the course's informative Normal(0, 5) on mu: with a flat
+    prior (a very wide Normal) the posterior means are about BDA3's, mu 7.8 and theta_A 9.3."""
+    flat = hierarchical_posterior(mu_prior=(0.0, 1e4))
+    assert round(flat.mu_mean) == 8 and round(flat.theta_mean[0]) == 9
+    assert abs(exact.mu_mean - 4.4) < 0.05 and abs(exact.theta_mean[0] - 6.2) < 0.05
+    wider = hierarchical_posterior(mu_prior=(0.0, 1e3))
+    assert abs(wider.mu_mean - flat.mu_mean) < 0.01  # the limit is reached
+
+
 def test_invalid_inputs_are_named():
     with pytest.raises(ValueError, match="one sigma per school"):
         hierarchical_posterior(Y, SIGMA[:7])

@@ -6,7 +6,8 @@ with feedback on the likely mistake, and returns a `Verdict` that a solution cel
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 
 import numpy as np
 from scipy import stats
@@ -118,6 +119,17 @@ def check_tau_below_one(
                 "This is P_q(log tau < 1), i.e. tau < e: compare tau itself with 1.",
             ),
             Mistake(100 * expected, "This looks like a percentage: give a probability, 0 to 1."),
+            Mistake(
+                expected * tau.size,
+                "This is a count of draws below 1, not a fraction: divide by the number of "
+                "draws (np.mean does both).",
+                rel_tol=0.1,
+            ),
+            Mistake(
+                float(stats.norm.cdf(1.0, tau.mean(), tau.std())),
+                "This is a Normal's cdf with the draws' mean and sd of tau: q(tau) is a "
+                "LogNormal, skewed, and tau > 0. Count the draws below 1 instead.",
+            ),
         ]
         mistakes += [
             Mistake(
@@ -130,21 +142,34 @@ def check_tau_below_one(
         # Right answers: the fraction of the given draws, of 10,000 fresh draws from the same
         # guide (Monte Carlo sd about 0.0035 at p near 0.13, so two estimates differ by up to
         # 0.015 at 3 sd), or the LogNormal's cdf at 1 from the draws' log mean and sd (within
-        # 0.01). Absolute tolerance 0.015; the nearest mistake, the exact 0.2, is 0.06+ away.
+        # 0.01). Absolute tolerance 0.015; the nearest mistakes, the exact 0.2 and the Normal
+        # cdf (about 0.21), are 0.06+ away. Those two lie close together, so the mistake
+        # nearest the answer names it.
+        mistakes.sort(key=lambda mistake: abs(mistake.value - value))
         verdict = judge(value, expected, what, rel_tol=0.0, abs_tol=0.015, mistakes=mistakes)
     return with_prediction(verdict, prediction, lambda g: _judge_more_or_less(g, expected, exact_p))
 
 
+_LESS_WORDS = ("less", "fewer", "smaller", "lower")
+_MORE_WORDS = ("more", "larger", "greater", "higher", "bigger")
+
+
+def _says_less(text: str) -> bool | None:
+    """True for "less", False for "more", None for neither or both; a negation flips the word
+    after it ("not more" is "less"), as a learner who writes it means."""
+    directions = set()
+    words = re.findall(r"[a-z']+", text)
+    for before, word in zip(["", *words], words, strict=False):
+        if word in _LESS_WORDS or word in _MORE_WORDS:
+            negated = before in ("not", "no") or before.endswith("n't")
+            directions.add((word in _LESS_WORDS) != negated)
+    return directions.pop() if len(directions) == 1 else None
+
+
 def _judge_more_or_less(prediction: object, guide_p: float, exact_p: float) -> Verdict:
     ask = 'Write prediction = "more" or prediction = "less".'
-    if not isinstance(prediction, str):
-        return not_yet(f"your prediction, {prediction!r}, is not one of the two", ask)
-    text = prediction.strip().lower()
-    if "less" in text or "fewer" in text or "smaller" in text:
-        says_less = True
-    elif "more" in text or "larger" in text or "greater" in text:
-        says_less = False
-    else:
+    says_less = _says_less(prediction.strip().lower()) if isinstance(prediction, str) else None
+    if says_less is None:
         return not_yet(f"your prediction, {prediction!r}, is not one of the two", ask)
     said = "less" if says_less else "more"
     if says_less == (guide_p < exact_p):
@@ -163,11 +188,22 @@ def _judge_more_or_less(prediction: object, guide_p: float, exact_p: float) -> V
 
 def school_a_above(exact: HierarchicalPosterior, threshold: float = 10.0) -> float:
     """P(theta_1 > threshold | y) for the default eight schools, by quadrature over tau."""
+    return _school_a_above(exact, threshold)
+
+
+def _school_a_above(
+    exact: HierarchicalPosterior,
+    threshold: float = 10.0,
+    scale: Callable[[np.ndarray], np.ndarray] = np.sqrt,
+    over: np.ndarray | None = None,
+) -> float:
+    """`school_a_above`, or a typical mistake in it: the Normal's scale from the variance by
+    `scale` (np.sqrt is right), the integral over `over` (exact.tau_grid is right)."""
     _, _, mean, var = conditional_moments(
         exact.tau_grid, np.array(EFFECTS), np.array(STANDARD_ERRORS), MU_PRIOR
     )
-    above = stats.norm.sf(threshold, mean[:, 0], np.sqrt(var[:, 0]))
-    return float(np.trapezoid(above * exact.tau_density, exact.tau_grid))
+    above = stats.norm.sf(threshold, mean[:, 0], scale(var[:, 0]))
+    return float(np.trapezoid(above * exact.tau_density, exact.tau_grid if over is None else over))
 
 
 def check_school_a_above_10(answer: object, exact: HierarchicalPosterior) -> Verdict:
@@ -194,6 +230,18 @@ def check_school_a_above_10(answer: object, exact: HierarchicalPosterior) -> Ver
             rel_tol=0.02,
         ),
         Mistake(1 - expected, "This is P(theta_1 < 10), the other side.", rel_tol=0.01),
+        Mistake(
+            _school_a_above(exact, scale=lambda var: var),
+            "This passes the variance as the Normal's scale (forgot the sqrt): scipy's scale, "
+            "like torch's, is the standard deviation.",
+            rel_tol=0.02,
+        ),
+        Mistake(
+            _school_a_above(exact, over=np.log(exact.tau_grid)),
+            "This integrates p(tau | y) over log tau without the Jacobian: exact.tau_density is "
+            "a density in tau, so integrate over exact.tau_grid itself.",
+            rel_tol=0.02,
+        ),
         Mistake(100 * expected, "This looks like a percentage: give a probability, 0 to 1."),
     ]
     for label, tau in at.items():
