@@ -28,7 +28,8 @@ Exact answers and bookkeeping for particular lessons:
     fit_report     fitted guides as distributions, the comparison table of fits
     divergences    KL and Renyi divergences of 1-D densities by quadrature
     diagnostics    stopping rules, importance weights and k-hat, simulation-based calibration
-    model_checks   posterior predictive checks with exact references
+    model_checks   posterior predictive checks and leave-one-out, with exact references (the
+                   Student-t model by quadrature)
     newcomb        Newcomb's 1882 speed-of-light data, read and checked
     eight_schools  the eight schools data and their exact posterior (quadrature over tau)
 

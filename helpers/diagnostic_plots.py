@@ -2,10 +2,13 @@
 
 - `plot_training_run`: the loss with its running mean and median, the gradient norms, and the
   traces of the guide's two sds against the exact posterior's.
-- `plot_posterior_comparison`: NUTS draws, the exact posterior and the fitted guide, per parameter.
-- `plot_importance_weights`: the log weights of several guides, and k-hat estimates from few draws.
-- `plot_predictive_checks`: replicated test statistics against the observed ones.
-- `plot_rank_histograms`: simulation-based calibration ranks, with the band expected if uniform.
+- `plot_nuts_check`: ArviZ's rank plots of the NUTS chains, and the NUTS draws, the exact
+  posterior and the fitted guide, per parameter.
+- `plot_importance_weights`: the log weights of several guides, and k-hat over repeated draws
+  against the sample-size-dependent threshold.
+- `plot_predictive_checks`: ArviZ's posterior predictive plot and its test-statistic plots.
+- `plot_sbc_ecdf`: simulation-based calibration ranks as ArviZ's ECDF-difference plots, with
+  simultaneous bands.
 
 Every function returns the figure; the notebook shows it with `plt.show()`. Legends are placed
 clear of the data (below the panels, or in head-room made for them).
@@ -13,8 +16,9 @@ clear of the data (below the panels, or in head-room made for them).
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -24,10 +28,32 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ._validation import as_data_array, as_finite_float, as_integer
-from .diagnostics import PARAMETERS, RankHistogram
+from .diagnostics import PARAMETERS, k_hat_threshold, sbc_ecdf_points
 from .posterior import ExactPosterior
 
 GUIDE_COLOURS = ("C0", "C3", "C2", "C1", "C4")  # the optimum blue, a failing guide red
+
+
+def _arviz() -> Any:
+    """ArviZ, imported on first use rather than with this module: the notebooks import this module
+    before `setup()`, which filters ArviZ 0.23's import-time notice of its 1.0 refactor."""
+    import arviz
+
+    return arviz
+
+
+@contextmanager
+def _arviz_on_matplotlib_3_11() -> Iterator[None]:
+    """ArviZ 0.23's `plot_ppc` and `plot_bpv` call a matplotlib helper in a way matplotlib 3.11
+    deprecates (for removal in 3.13); the notice is for ArviZ's authors, not the learner, so this
+    hides that one warning and nothing else."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            message="Passing a dict or None as alias_mapping to normalize_kwargs",
+            category=DeprecationWarning,
+        )
+        yield
 
 
 def _vectors(values: object, name: str, length: int | None = None) -> dict[str, np.ndarray]:
@@ -108,31 +134,45 @@ def plot_training_run(
     return fig
 
 
-def plot_posterior_comparison(
-    nuts: Mapping[str, object], q: Mapping[str, Any], exact: ExactPosterior
-) -> Figure:
-    """Two panels, mu and sigma: a histogram of NUTS draws, the exact density and the guide's.
+def _posterior_draws(idata: object) -> dict[str, np.ndarray]:
+    """The draws of mu and sigma in an InferenceData's posterior, all chains pooled."""
+    posterior = getattr(idata, "posterior", None)
+    if posterior is None:
+        raise TypeError("idata must be an ArviZ InferenceData with a posterior group")
+    missing = [name for name in PARAMETERS if name not in posterior]
+    if missing:
+        raise ValueError(f"idata's posterior lacks {', '.join(missing)}")
+    return {name: np.asarray(posterior[name]).reshape(-1) for name in PARAMETERS}
 
-    `nuts` maps "mu" and "sigma" to MCMC draws; `q` maps them to frozen scipy distributions (the
-    guide's marginals, as `helpers.diagnostics.guide_marginals` makes them).
+
+def plot_nuts_check(idata: object, q: Mapping[str, Any], exact: ExactPosterior) -> Figure:
+    """Four panels: ArviZ's rank plots of the chains of mu and sigma (top), and per parameter a
+    histogram of all the NUTS draws with the exact density and the guide's (bottom).
+
+    `idata` is the InferenceData of the NUTS run (`az.from_pyro`, chains joined with `az.concat`);
+    `q` maps "mu" and "sigma" to frozen scipy distributions (the guide's marginals, as
+    `helpers.diagnostics.guide_marginals` makes them).
     """
-    draws = _vectors(nuts, "nuts")
+    draws = _posterior_draws(idata)
     exact = _check_exact(exact)
     if not isinstance(q, Mapping):
         raise TypeError(f"q must be a mapping of parameter name to distribution, got {type(q)}")
     for name in PARAMETERS:
-        if name not in draws:
-            raise ValueError(f"nuts lacks the draws of {name!r}")
         if not hasattr(q.get(name), "pdf"):
             raise TypeError(f"q[{name!r}] must be a distribution with a pdf method")
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    az = _arviz()
+    num_chains = int(idata.posterior.sizes["chain"])  # type: ignore[attr-defined]
+    fig, axes = plt.subplots(2, 2, figsize=(12, 7.5))
+    az.plot_rank(idata, var_names=list(PARAMETERS), ax=axes[0])
+    for ax, name in zip(axes[0], PARAMETERS, strict=True):
+        ax.set(title=f"Rank plot of {name} ({num_chains} chains)", xlabel="rank of the draw")
     panels = [
         ("mu", exact.mu_mean, exact.mu_sd, exact.mu_grid, exact.mu_density),
         ("sigma", exact.sigma_mean, exact.sigma_sd, exact.sigma_grid, exact.sigma_density),
     ]
-    for ax, (name, mean, sd, grid, density) in zip(axes, panels, strict=True):
+    for ax, (name, mean, sd, grid, density) in zip(axes[1], panels, strict=True):
         x = np.linspace(mean - 4.5 * sd, mean + 4.5 * sd, 400)
-        ax.hist(draws[name], bins=30, density=True, color="C2", alpha=0.35, label="NUTS draws")
+        ax.hist(draws[name], bins=40, density=True, color="C2", alpha=0.35, label="NUTS draws")
         ax.plot(grid, density, "k", lw=3, alpha=0.4, label="exact posterior")
         ax.plot(x, q[name].pdf(x), "C1--", label="fitted guide")
         ax.set(title=f"Posterior of {name}", xlabel=name, ylabel="density", xlim=(x[0], x[-1]))
@@ -146,23 +186,28 @@ def plot_importance_weights(
     log_weights: Mapping[str, object],
     k_hats: Mapping[str, float],
     log_evidence: float,
-    k_hat_few: object,
-    k_hat_many: float,
-    few_draws: int,
+    k_hat_repeats: Mapping[str, tuple[int, object]],
 ) -> Figure:
-    """Two panels: each guide's log weights minus the log evidence, and k-hat from few draws.
+    """Two panels: each guide's log weights minus the log evidence, and k-hat over repeated draws.
 
     `log_weights` and `k_hats` map each guide's label to its log weights and its k-hat;
-    `k_hat_few` holds repeated k-hat estimates of one guide from `few_draws` draws each, and
-    `k_hat_many` that guide's k-hat from all its draws. The thresholds 0.5 and 0.7 are marked.
+    `k_hat_repeats` maps a row label to (S, the k-hat of each of several independent sets of S
+    draws), drawn as one row of points with that S's threshold, min(1 - 1/log10 S, 0.7).
     """
     weights = _vectors(log_weights, "log_weights")
     if not isinstance(k_hats, Mapping) or set(map(str, k_hats)) != set(weights):
         raise ValueError("k_hats must map the same labels as log_weights to numbers")
     log_evidence = as_finite_float(log_evidence, "log_evidence")
-    few = as_data_array(k_hat_few, "k_hat_few", min_size=2)
-    k_hat_many = as_finite_float(k_hat_many, "k_hat_many")
-    few_draws = as_integer(few_draws, "few_draws")
+    if not isinstance(k_hat_repeats, Mapping) or not k_hat_repeats:
+        raise TypeError("k_hat_repeats must be a non-empty mapping of label to (S, k-hats)")
+    rows = {}
+    for label, value in k_hat_repeats.items():
+        if not (isinstance(value, tuple) and len(value) == 2):
+            raise TypeError(f"k_hat_repeats[{label!r}] must be a pair (S, k-hats)")
+        rows[str(label)] = (
+            as_integer(value[0], f"k_hat_repeats[{label!r}] S", minimum=2),
+            as_data_array(value[1], f"k_hat_repeats[{label!r}] k-hats"),
+        )
     fig, axes = plt.subplots(1, 2, figsize=(12, 5))
     # Densities below `lowest` are not drawn: each bar starts there, so that on the log scale no
     # bar reaches down to 0 (minus infinity) under the legend below the panel.
@@ -180,99 +225,136 @@ def plot_importance_weights(
         )
     axes[0].axvline(0, color="k", ls="--", label="log evidence (a perfect q)")
     axes[0].set(
-        title="Log weights of the guides",
+        title="Log weights of the guides (10,000 draws each)",
         xlabel="log w - log p(x) (nats)",
         ylabel="density",
         yscale="log",
         ylim=(lowest, None),
     )
-    axes[1].hist(few, bins=30, color="C0", alpha=0.6, label=f"{few_draws} draws each")
-    axes[1].axvline(k_hat_many, color="C0", lw=2, label="from all the draws")
-    for threshold, style in [(0.5, ":"), (0.7, "--")]:
-        axes[1].axvline(threshold, color="k", ls=style, label=f"threshold {threshold}")
-    axes[1].set(
-        title=f"k-hat is noisy with few draws ({few.size} repeats)",
-        xlabel="k-hat",
-        ylabel="number of repeats",
-    )
-    for ax in axes:  # below the panels: every vertical line spans the whole height
-        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
+    ax = axes[1]
+    jitter = np.random.default_rng(0)  # spreads the points of a row apart; not data
+    for row, (size, values) in enumerate(rows.values()):
+        y = row + jitter.uniform(-0.25, 0.25, values.size)
+        ax.plot(values, y, "o", color="C0", alpha=0.5, ms=4, label="_k-hat")
+        threshold = k_hat_threshold(size)
+        ax.plot([threshold] * 2, [row - 0.4, row + 0.4], color="C3", lw=2.5, label="_threshold")
+    ax.set_yticks(range(len(rows)), list(rows))
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.axvline(0, color="0.5", lw=0.8)
+    ax.set(title="k-hat over repeated draws", xlabel="k-hat")
+    handles = [
+        Line2D([], [], ls="", marker="o", color="C0", alpha=0.5, label="k-hat of one set of draws"),
+        Line2D([], [], color="C3", lw=2.5, label="threshold min(1 - 1/log10 S, 0.7)"),
+    ]
+    axes[0].legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
+    ax.legend(handles=handles, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16))
     fig.tight_layout()
     return fig
 
 
 def plot_predictive_checks(
-    replicated: Mapping[str, object], observed: Mapping[str, float], p_values: Mapping[str, float]
+    idata: object,
+    statistics: Mapping[str, Callable[..., Any]],
+    p_values: Mapping[str, float],
+    num_pp_samples: int = 50,
 ) -> Figure:
-    """One panel per test statistic: its values on the replicated data sets and on the data.
+    """ArviZ's posterior predictive plot, then one ArviZ test-statistic plot per statistic.
 
-    The three mappings are keyed by the statistic's name ("mean", "sd", ...); `replicated` holds
-    the statistic of each replicated data set, `observed` its value on the data and `p_values` the
-    posterior predictive p-value, shown in the panel's title.
+    `idata` holds `posterior_predictive` and `observed_data` for the site "obs"; `statistics` maps
+    a name to a function of an array that reduces its last axis (such as `np.min`); `p_values` maps
+    the same names to the p-value P(T(x_rep) >= T(x)), shown in each panel's title (ArviZ's own
+    label would show the other tail, P(T(x_rep) <= T(x)), so it is switched off).
     """
-    simulated = _vectors(replicated, "replicated")
-    for name, mapping in (("observed", observed), ("p_values", p_values)):
-        if not isinstance(mapping, Mapping) or set(map(str, mapping)) != set(simulated):
-            raise ValueError(f"{name} must map the same statistics as replicated to numbers")
-    fig, axes = plt.subplots(1, len(simulated), figsize=(3.5 * len(simulated), 3.9), squeeze=False)
-    for ax, (name, values) in zip(axes[0], simulated.items(), strict=True):
-        ax.hist(values, bins=30, color="C0", alpha=0.6, label="replicated data")
-        ax.axvline(as_finite_float(observed[name], "observed"), color="C3", lw=2, label="data")
+    if getattr(idata, "posterior_predictive", None) is None:
+        raise TypeError("idata must be an InferenceData with a posterior_predictive group")
+    if not isinstance(statistics, Mapping) or not statistics:
+        raise TypeError("statistics must be a non-empty mapping of name to function")
+    if not isinstance(p_values, Mapping) or set(p_values) != set(statistics):
+        raise ValueError("p_values must map the same statistics as statistics to numbers")
+    num_pp_samples = as_integer(num_pp_samples, "num_pp_samples")
+    az = _arviz()
+    observed = np.asarray(idata.observed_data["obs"])  # type: ignore[attr-defined]
+    fig, axes = plt.subplots(1, 1 + len(statistics), figsize=(4.2 * (1 + len(statistics)), 4.2))
+    with _arviz_on_matplotlib_3_11():
+        az.plot_ppc(idata, num_pp_samples=num_pp_samples, random_seed=0, ax=axes[0], legend=False)
+    axes[0].set(
+        title="Density of the data and of replicates",
+        xlabel="x",
+        ylabel="density",
+    )
+    for ax, (name, statistic) in zip(axes[1:], statistics.items(), strict=True):
+        if not callable(statistic):
+            raise TypeError(f"statistics[{name!r}] must be a function")
+        with _arviz_on_matplotlib_3_11():
+            az.plot_bpv(
+                idata,
+                kind="t_stat",
+                t_stat=lambda values, f=statistic: f(values, axis=-1),
+                bpv=False,
+                ax=ax,
+            )
+        ax.axvline(float(statistic(observed)), color="C3", lw=2)
         p = as_finite_float(p_values[name], "p_values")
-        ax.set(
-            title=f"{name} (p = {p:.2f})",
-            xlabel=f"{name} of a data set",
-            ylabel="number of replicates",
-        )
-    handles, labels = axes[0, 0].get_legend_handles_labels()
+        ax.set(title=f"{name} of a data set (p = {p:.2f})", xlabel=name, ylabel="density")
+    handles = [
+        Line2D([], [], color="C0", alpha=0.5, label=f"replicated data ({num_pp_samples} sets)"),
+        Line2D([], [], color="k", label="observed data"),
+        Line2D([], [], color="C1", ls="--", label="mean of the replicates"),
+        Line2D([], [], color="C3", lw=2, label="T(observed data)"),
+    ]
     fig.tight_layout(rect=(0, 0.1, 1, 1))  # the bottom tenth holds the legend
-    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize="small")
+    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize="small")
     return fig
 
 
-def plot_rank_histograms(
-    histograms: Mapping[tuple[str, str], RankHistogram], num_draws: int
+def plot_sbc_ecdf(
+    ranks: Mapping[tuple[str, str], object], num_draws: int, prob: float = 0.99
 ) -> Figure:
-    """SBC rank histograms: one column per guide, one row per parameter, with the 99% band.
+    """SBC ranks as ArviZ ECDF-difference plots with simultaneous `prob` bands: one column per
+    guide, one row per parameter.
 
-    `histograms` maps (guide label, parameter name) to `helpers.diagnostics.rank_histogram`'s
-    result for ranks among `num_draws` draws.
+    `ranks` maps (guide label, parameter name) to the ranks of the true value among `num_draws`
+    draws (`helpers.diagnostics.simulate_sbc`); they become fractions in (0, 1] and are compared
+    with the uniform distribution at the ends of 20 equal bins (`sbc_ecdf_points`).
     """
-    if not isinstance(histograms, Mapping) or not histograms:
-        raise TypeError("histograms must be a non-empty mapping of (guide, parameter) to counts")
-    for key, h in histograms.items():
-        if not (isinstance(key, tuple) and len(key) == 2) or not isinstance(h, RankHistogram):
-            raise TypeError("histograms must map (guide, parameter) pairs to RankHistogram")
+    if not isinstance(ranks, Mapping) or not ranks:
+        raise TypeError("ranks must be a non-empty mapping of (guide, parameter) to ranks")
+    for key in ranks:
+        if not (isinstance(key, tuple) and len(key) == 2):
+            raise TypeError("ranks must map (guide, parameter) pairs to ranks")
     num_draws = as_integer(num_draws, "num_draws")
-    guides = list(dict.fromkeys(label for label, _ in histograms))
-    names = list(dict.fromkeys(name for _, name in histograms))
+    prob = as_finite_float(prob, "prob")
+    az = _arviz()
+    guides = list(dict.fromkeys(label for label, _ in ranks))
+    names = list(dict.fromkeys(name for _, name in ranks))
     fig, axes = plt.subplots(
-        len(names), len(guides), figsize=(6 * len(guides), 3.4 * len(names) + 0.6), squeeze=False
+        len(names), len(guides), figsize=(6 * len(guides), 3.2 * len(names)), squeeze=False
     )
-    for (label, name), h in histograms.items():
+    for (label, name), r in ranks.items():
         ax = axes[names.index(name), guides.index(label)]
-        width = (num_draws + 1) / h.counts.size
-        centres = (np.arange(h.counts.size) + 0.5) * width - 0.5
+        values, eval_points = sbc_ecdf_points(r, num_draws)
         color = GUIDE_COLOURS[guides.index(label) % len(GUIDE_COLOURS)]
-        ax.bar(centres, h.counts, width=0.9 * width, color=color, alpha=0.8)
-        ax.axhspan(*h.band, color="0.3", alpha=0.25, zorder=3)
-        ax.axhline(h.counts.sum() / h.counts.size, color="k", lw=1, zorder=4)
-        p_text = f"p = {h.p_value:.2g}" if h.p_value > 1e-10 else "p < 1e-10"
+        az.plot_ecdf(
+            values,
+            cdf=lambda u: np.clip(u, 0.0, 1.0),  # the uniform distribution on (0, 1)
+            eval_points=eval_points,
+            difference=True,
+            confidence_bands="optimized",
+            ci_prob=prob,
+            plot_kwargs={"color": color},
+            ax=ax,
+        )
+        ax.axhline(0, color="k", lw=0.8)
         ax.set(
-            title=f"{label} guide: rank of the true {name} ({p_text})",
-            xlabel=f"rank among {num_draws} draws",
-            ylabel="count",
-            ylim=(0, 1.1 * max(h.counts.max(), h.band[1])),
+            title=f"{label} guide: rank of the true {name}",
+            xlabel=f"(rank + 1) / {num_draws + 1}",
+            ylabel="ECDF - uniform CDF",
         )
     handles = [
-        Patch(color=GUIDE_COLOURS[i % len(GUIDE_COLOURS)], alpha=0.8, label=f"{guide} guide")
+        Line2D([], [], color=GUIDE_COLOURS[i % len(GUIDE_COLOURS)], label=f"{guide} guide")
         for i, guide in enumerate(guides)
     ]
-    handles += [
-        Patch(color="0.3", alpha=0.25, label="99% band if uniform"),
-        Line2D([], [], color="k", lw=1, label="expected count if uniform"),
-    ]
-    rows = math.ceil(len(handles) / 4)
-    fig.tight_layout(rect=(0, 0.05 * rows, 1, 1))
-    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize="small")
+    handles.append(Patch(color="C0", alpha=0.2, label=f"simultaneous {prob:.0%} band if uniform"))
+    fig.tight_layout(rect=(0, 0.07, 1, 1))  # the bottom strip holds the legend
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize="small")
     return fig

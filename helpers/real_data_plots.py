@@ -4,6 +4,8 @@
 - `plot_prior_predictive`: the mean and sd of data sets simulated from the prior, and the data's.
 - `plot_location_posteriors`: the posterior of the travel time mu under the normal and the
   Student-t model, with their 95% intervals and the accepted value.
+- `plot_loo_check`: each measurement's Pareto k-hat from PSIS-LOO, for each model, and the error
+  of its PSIS estimate of log p(x_i | x_-i) against the exact value.
 
 Units are the data's (`helpers.newcomb.UNIT`); what is only a choice of presentation (the bin
 width, which values to circle, the range shown) the notebook passes. Every legend lies outside
@@ -11,6 +13,8 @@ the plotted data.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -112,4 +116,60 @@ def plot_location_posteriors(
         xlim=(left, right),
     )
     fig.legend(loc="outside lower center", ncol=3, fontsize="small")
+    return fig
+
+
+def plot_loo_check(
+    data: object,
+    k_hat: Mapping[str, object],
+    psis_error: Mapping[str, object],
+    threshold: float,
+) -> Figure:
+    """Two panels, one point per measurement and model: Pareto k-hat against the measurement (the
+    `threshold` as a line), and the PSIS estimate of log p(x_i | x_-i) minus the exact one.
+
+    `k_hat` and `psis_error` map a model's name to one value per measurement; the names must be
+    the same. The lowest measurement is labelled in both panels.
+    """
+    x = as_data_array(data)
+    threshold = as_finite_float(threshold, "threshold")
+    if not isinstance(k_hat, Mapping) or not k_hat:
+        raise TypeError("k_hat must be a non-empty mapping of model name to values")
+    if not isinstance(psis_error, Mapping) or set(psis_error) != set(k_hat):
+        raise ValueError("psis_error must map the same model names as k_hat")
+    panels = [
+        {name: as_data_array(v, f"{label}[{name!r}]") for name, v in values.items()}
+        for label, values in (("k_hat", k_hat), ("psis_error", psis_error))
+    ]
+    for arrays in panels:
+        for name, array in arrays.items():
+            if array.size != x.size:
+                raise ValueError(f"{name!r} needs one value per measurement ({x.size})")
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
+    lowest = int(np.argmin(x))
+    for index, name in enumerate(k_hat):
+        for ax, arrays in zip(axes, panels, strict=True):
+            ax.plot(x, arrays[name], "o", color=f"C{index}", ms=5, alpha=0.7, label=name)
+            ax.annotate(
+                f"{x[lowest]:g}",
+                (x[lowest], arrays[name][lowest]),
+                xytext=(8, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize="small",
+            )
+    axes[0].axhline(threshold, color="k", ls="--", lw=1, label=f"threshold ({threshold:.2f})")
+    axes[1].axhline(0.0, color="k", lw=1, label="exact")
+    axes[0].set(
+        title="Pareto k-hat of each measurement",
+        xlabel=f"measurement ({UNIT})",
+        ylabel="k-hat",
+    )
+    axes[1].set(
+        title="PSIS-LOO minus exact leave-one-out",
+        xlabel=f"measurement ({UNIT})",
+        ylabel="error in log p(x_i | others) (nats)",
+    )
+    for ax in axes:  # below each panel, off the points
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize="small")
     return fig

@@ -265,12 +265,14 @@ def test_max_p_value_bank(capsys, data, normal_fit, student_t_fit):
         Right("1,000 replicates from the exact posterior", np.mean(exact_replicates.max(1) >= 40)),
     ]
     t_max = student_t_fit[1].max(dim=1).values
+    # The minimum's p-value in the same convention, P(min(rep) >= min(data)), is near 1 too
+    # (1 - 6e-7 against 0.997): it passes by its value, which the check's comment explains.
     wrong = [
         Wrong("the other tail", (replicated_max <= data.max()).float().mean(), names="other tail"),
         Wrong(
-            "the minimum's p-value",
+            "the minimum's p-value, the other tail",
             (normal_fit[1].min(dim=1).values <= data.min()).float().mean(),
-            names="minimum",
+            names="other tail",
         ),
         Wrong("a count", int((replicated_max >= data.max()).sum()), names="count"),
         Wrong("a percentage", 100 * expected, names="percentage"),

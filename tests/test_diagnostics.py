@@ -1,6 +1,7 @@
 """helpers.diagnostics: stopping rule, importance-weight summaries, fixed guides, SBC."""
 
 import math
+import warnings
 
 import numpy as np
 import pyro
@@ -8,18 +9,27 @@ import pyro.distributions as dist
 import pytest
 import torch
 from pyro.ops.stats import fit_generalized_pareto
+from scipy import stats
 
-from helpers import make_data
+from helpers import exact_posterior, make_data
 from helpers.diagnostics import (
+    exact_log_weights,
     fixed_guide,
     guide_marginals,
     importance_diagnostics,
+    k_hat_spread,
+    k_hat_spread_table,
+    k_hat_threshold,
+    log_joint,
     pareto_k_hat,
     rank_histogram,
+    ranks_within_band,
+    sbc_ecdf_points,
     simulate_sbc,
     stopping_step,
 )
 from helpers.elbo_surface import best_normal_lognormal_guide
+from helpers.setup import ARVIZ_REFACTOR_NOTICE
 from helpers.training import estimate_elbo
 
 
@@ -168,3 +178,108 @@ def test_guide_marginals_are_the_normal_and_the_lognormal_of_the_guide():
     assert q["sigma"].median() == pytest.approx(4.0)  # the median of a LogNormal is exp(loc)
     sd = 4.0 * math.exp(0.05**2 / 2) * math.sqrt(math.expm1(0.05**2))  # the LogNormal's sd
     assert q["sigma"].std() == pytest.approx(sd)
+
+
+def test_k_hat_threshold_is_the_sample_size_rule_of_vehtari_et_al_2024():
+    assert k_hat_threshold(100) == pytest.approx(0.5)
+    assert k_hat_threshold(1000) == pytest.approx(2 / 3)
+    assert k_hat_threshold(2000) == pytest.approx(1 - 1 / math.log10(2000))
+    assert k_hat_threshold(2155) == k_hat_threshold(10_000) == 0.7  # capped from S ~ 2,154
+    with pytest.raises(TypeError, match="num_samples"):
+        k_hat_threshold(1000.0)
+
+
+def test_log_joint_is_the_course_models_density_at_a_point():
+    x = make_data().double().numpy()
+    mu, sigma = 1.9, 4.1
+    expected = (
+        stats.norm.logpdf(mu, 0, 10)
+        + stats.gamma.logpdf(sigma, 1, scale=10)
+        + stats.norm.logpdf(x, mu, sigma).sum()
+    )
+    assert log_joint(x, mu, sigma) == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_allclose(log_joint(x, [mu, 2.0], [sigma, 3.0])[0], expected, rtol=1e-12)
+
+
+def test_log_joint_minus_a_guides_log_density_matches_pyros_log_weights():
+    data = make_data()
+    best = best_normal_lognormal_guide(data)
+    guide = fixed_guide(best.mu_loc, best.mu_scale, best.sigma_loc, best.sigma_scale)
+    trace = pyro.poutine.trace(guide).get_trace(data)
+    mu, sigma = trace.nodes["mu"]["value"].item(), trace.nodes["sigma"]["value"].item()
+    log_q = trace.log_prob_sum().item()
+    model_trace = pyro.poutine.trace(pyro.poutine.replay(_model, trace=trace)).get_trace(data)
+    assert log_joint(data, mu, sigma) - log_q == pytest.approx(
+        model_trace.log_prob_sum().item() - log_q,
+        abs=0.05,  # float32 model, 1,000 terms
+    )
+
+
+def test_exact_log_weights_are_constant_for_the_exact_posterior_and_not_for_the_marginals():
+    data = make_data()
+    lw = exact_log_weights(data, num_draws=1000, num_repeats=3, seed=1)
+    assert set(lw) == {"exact marginals", "exact posterior"}
+    assert all(v.shape == (3, 1000) for v in lw.values())
+    log_evidence = exact_posterior(data).log_evidence
+    # Draws from the posterior itself: every weight is p(x), up to the grids' interpolation.
+    np.testing.assert_allclose(lw["exact posterior"], log_evidence, atol=1e-4)
+    # The product of the marginals misses the dependence: its weights spread, but only a little,
+    # and their mean is log p(x) - KL, a little below it.
+    spread = lw["exact marginals"].std()
+    assert 0.01 < spread < 0.1
+    assert -0.01 < lw["exact marginals"].mean() - log_evidence < 0
+    k = [pareto_k_hat(row) for row in exact_log_weights(data, 1000, 30, seed=1)["exact marginals"]]
+    assert np.median(k) > 0.2  # a tail all the same: what drives a mean-field fit's k-hat
+
+
+def test_exact_log_weights_are_reproducible_and_validated():
+    data = make_data()
+    a = exact_log_weights(data, 100, seed=3)["exact marginals"]
+    np.testing.assert_array_equal(a, exact_log_weights(data, 100, seed=3)["exact marginals"])
+    with pytest.raises(TypeError, match="num_draws"):
+        exact_log_weights(data, 100.0)
+
+
+def test_k_hat_spread_summarises_each_set_and_the_table_shows_each_label():
+    rng = np.random.default_rng(2)
+    sets = rng.normal(size=(5, 1000))
+    spread = k_hat_spread(sets)
+    np.testing.assert_allclose(spread.k_hats, [pareto_k_hat(row) for row in sets])
+    assert spread.threshold == pytest.approx(2 / 3)
+    assert spread.min_ess_fraction == pytest.approx(
+        min(importance_diagnostics(row).ess_fraction for row in sets)
+    )
+    assert spread.max_log_weight_sd == pytest.approx(sets.std(axis=1, ddof=1).max())
+    table = k_hat_spread_table({"one": spread, "another, longer": k_hat_spread(sets[:2])})
+    lines = table.splitlines()
+    assert len(lines) == 3 and "threshold" in lines[0]
+    assert lines[1].startswith("one ") and lines[2].startswith("another, longer")
+    assert f"{np.median(spread.k_hats):.2f}" in lines[1]
+    with pytest.raises(ValueError, match="log_weight_sets"):
+        k_hat_spread(np.ones(10))
+    with pytest.raises(TypeError, match="spreads"):
+        k_hat_spread_table({})
+
+
+def test_sbc_ecdf_points_make_uniform_ranks_match_the_uniform_cdf_at_the_bin_ends():
+    ranks = np.arange(100).repeat(3)  # exactly uniform on 0..99
+    values, points = sbc_ecdf_points(ranks, 99)
+    np.testing.assert_allclose(points, np.arange(1, 21) / 20)
+    ecdf = np.searchsorted(np.sort(values), points, side="right") / values.size
+    np.testing.assert_allclose(ecdf, points)
+    with pytest.raises(ValueError, match="num_points"):
+        sbc_ecdf_points(ranks % 50, 49)
+    with pytest.raises(ValueError, match="integers"):
+        sbc_ecdf_points([0.5, 3], 99)
+
+
+def test_ranks_within_band_accepts_a_calibrated_guide_and_rejects_narrow_and_wide_ones():
+    with warnings.catch_warnings():  # the helper imports ArviZ, after setup() in a notebook
+        warnings.filterwarnings("ignore", message=ARVIZ_REFACTOR_NOTICE, category=FutureWarning)
+        verdicts = {
+            factor: ranks_within_band(simulate_sbc(1000, sd_factor=factor, seed=4).ranks["mu"], 99)
+            for factor in (1.0, 1 / 3, 2.0)
+        }
+    assert verdicts == {1.0: True, 1 / 3: False, 2.0: False}
+    with pytest.raises(ValueError, match="prob"):
+        ranks_within_band(np.arange(100), 99, prob=1.5)

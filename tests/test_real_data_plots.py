@@ -14,6 +14,7 @@ from helpers.model_checks import plot_minimum_check  # noqa: E402
 from helpers.newcomb import ACCEPTED_VALUE, UNIT, load_newcomb  # noqa: E402
 from helpers.real_data_plots import (  # noqa: E402
     plot_location_posteriors,
+    plot_loo_check,
     plot_newcomb,
     plot_prior_predictive,
 )
@@ -162,3 +163,49 @@ def test_minimum_check_legends_lie_below_the_panels_clear_of_the_observed_minimu
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         assert ax.get_legend().get_window_extent(renderer).y1 < ax.get_window_extent().y0
+
+
+def _loo_inputs(data):
+    rng = np.random.default_rng(6)
+    k_hat = {
+        "normal": rng.uniform(-0.2, 0.3, len(data)),
+        "Student-t": rng.uniform(-0.2, 0.3, len(data)),
+    }
+    error = {name: rng.normal(0, 0.01, len(data)) for name in k_hat}
+    lowest = int(np.argmin(data.numpy()))
+    k_hat["normal"][lowest], error["normal"][lowest] = 2.0, 3.5
+    return k_hat, error, lowest
+
+
+def test_loo_figure_draws_each_model_and_labels_the_lowest_measurement(data):
+    k_hat, error, lowest = _loo_inputs(data)
+    fig = plot_loo_check(data, k_hat, error, threshold=0.67)
+    left, right = fig.axes
+    for ax, values in ((left, k_hat), (right, error)):
+        points = {line.get_label(): line for line in ax.get_lines() if line.get_marker() == "o"}
+        assert set(points) == {"normal", "Student-t"}
+        for name, line in points.items():
+            assert np.array_equal(line.get_xdata(), data.numpy().astype(float))
+            assert np.array_equal(line.get_ydata(), values[name])
+        labels = [text.get_text() for text in ax.texts]
+        assert labels.count(f"{data.min():g}") == 2  # one per model
+    threshold = [line for line in left.get_lines() if line.get_label().startswith("threshold")]
+    assert threshold and threshold[0].get_ydata()[0] == 0.67
+    assert "k-hat" in left.get_ylabel() and "nats" in right.get_ylabel()
+    assert _legends_clear_of_the_data(fig)
+
+
+@pytest.mark.parametrize(
+    "change, error, match",
+    [
+        ({"k_hat": {}}, TypeError, "k_hat"),
+        ({"psis_error": {"normal": np.zeros(66)}}, ValueError, "same model names"),
+        ({"k_hat": {"normal": np.zeros(5), "Student-t": np.zeros(66)}}, ValueError, "one value"),
+        ({"threshold": float("nan")}, ValueError, "threshold"),
+    ],
+)
+def test_loo_figure_validates_its_inputs(data, change, error, match):
+    k_hat, psis_error, _ = _loo_inputs(data)
+    args = {"k_hat": k_hat, "psis_error": psis_error, "threshold": 0.67, **change}
+    with pytest.raises(error, match=match):
+        plot_loo_check(data, **args)

@@ -18,9 +18,8 @@ from scipy import stats
 from scipy.special import logsumexp
 
 from .._validation import as_data_array, as_data_sets
-from ..diagnostics import rank_histogram, simulate_sbc
+from ..diagnostics import log_joint, rank_histogram, simulate_sbc
 from ..elbo_surface import best_normal_lognormal_guide
-from ..posterior import MU_PRIOR, SIGMA_PRIOR
 from .core import (
     Mistake,
     Verdict,
@@ -319,22 +318,12 @@ def _importance_log_weights(
     rng = np.random.default_rng(0)
     mu = rng.normal(mu_loc, factor * mu_scale, num_draws)
     log_sigma = rng.normal(sigma_loc, factor * sigma_scale, num_draws)
-    sigma = np.exp(log_sigma)
-    n, mean = x.size, float(x.mean())
-    sum_sq_dev = float(np.sum((x - mean) ** 2))
-    log_joint = (
-        stats.norm.logpdf(mu, *MU_PRIOR)
-        + stats.gamma.logpdf(sigma, SIGMA_PRIOR[0], scale=1 / SIGMA_PRIOR[1])
-        - n * np.log(sigma)
-        - 0.5 * n * math.log(2 * math.pi)
-        - (sum_sq_dev + n * (mean - mu) ** 2) / (2 * sigma**2)
-    )
     log_q = (
         stats.norm.logpdf(mu, mu_loc, factor * mu_scale)
         + stats.norm.logpdf(log_sigma, sigma_loc, factor * sigma_scale)
         - log_sigma  # the LogNormal's Jacobian
     )
-    return log_joint - log_q
+    return log_joint(x, mu, np.exp(log_sigma)) - log_q
 
 
 def _as_k_hat_and_ess(answer: object, what: str) -> tuple[float, float] | Verdict:

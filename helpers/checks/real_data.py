@@ -262,16 +262,18 @@ def _judge_p_value(
     # Right answers: the exact value (closed form given mu and sigma, averaged over the exact
     # posterior; its own error ~0.001); a Monte Carlo fraction over 4,000 replicates from the SVI
     # guide (error ~0.001) or over 1,000 (~0.002). 0.01 is several times that spread; the nearest
-    # typical mistake, another model's replicates, is more than 0.1 away.
+    # typical mistake, another model's replicates, is more than 0.1 away. The minimum's p-value,
+    # copied from the notebook, is also near 1 for Newcomb's data (the two p-values agree there
+    # to 0.004), so it cannot be told from a right answer by its value.
     mu, sigma = sample_exact_posterior(x, **priors)
     single = float(np.mean(stats.norm.sf(x.max(), mu, sigma)))
     other_tail = (
-        "This is near 0: it is the other tail (replicated maxima at or below the data's "
-        "maximum, <= instead of >=), or the p-value of the minimum."
+        "This is the other tail: it counts replicated values at or below the data's (<= "
+        "instead of >=). The p-value here, as in notebook 07, is P(T(x_rep) >= T(x))."
     )
     mistakes = [
         Mistake(1 - expected, other_tail),
-        Mistake(exact_predictive_p_value(x, "min", **priors), other_tail),
+        Mistake(1 - exact_predictive_p_value(x, "min", **priors), other_tail),
         Mistake(
             single,
             "This is the fraction of single replicated values at least as large as the data's "
