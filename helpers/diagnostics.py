@@ -325,18 +325,27 @@ class RankHistogram:
     p_value: float
 
 
-def rank_histogram(ranks: object, num_draws: int, num_bins: int = 20) -> RankHistogram:
-    """Bin ranks 0..num_draws into `num_bins` equal bins; chi-square test of uniformity."""
+def _ranks_and_divisor(
+    ranks: object, num_draws: object, divisor: object, name: str
+) -> tuple[np.ndarray, int, int]:
+    """SBC ranks (integers 0..num_draws) as an array, and a `divisor` of num_draws + 1, the number
+    of possible ranks, so that every bin or ECDF point covers as many ranks."""
     num_draws = as_integer(num_draws, "num_draws")
-    num_bins = as_integer(num_bins, "num_bins", minimum=2)
-    if (num_draws + 1) % num_bins:
+    divisor = as_integer(divisor, name, minimum=2)
+    if (num_draws + 1) % divisor:
         raise ValueError(
-            f"num_bins ({num_bins}) must divide num_draws + 1 ({num_draws + 1}), the number of "
+            f"{name} ({divisor}) must divide num_draws + 1 ({num_draws + 1}), the number of "
             "possible ranks, so that every bin holds as many ranks"
         )
     r = as_data_array(ranks, "ranks")
     if np.any(r != np.round(r)) or r.min() < 0 or r.max() > num_draws:
         raise ValueError(f"ranks must be integers between 0 and num_draws ({num_draws})")
+    return r, num_draws, divisor
+
+
+def rank_histogram(ranks: object, num_draws: int, num_bins: int = 20) -> RankHistogram:
+    """Bin ranks 0..num_draws into `num_bins` equal bins; chi-square test of uniformity."""
+    r, num_draws, num_bins = _ranks_and_divisor(ranks, num_draws, num_bins, "num_bins")
     counts = np.bincount((r // ((num_draws + 1) // num_bins)).astype(int), minlength=num_bins)
     low, high = stats.binom.ppf([0.005, 0.995], r.size, 1 / num_bins)
     return RankHistogram(
@@ -353,16 +362,7 @@ def sbc_ecdf_points(
     At the point j / num_points the ECDF counts the ranks below (L + 1) j / num_points, which is
     why `num_points` must divide L + 1; ArviZ's ECDF plot and band take these two arrays.
     """
-    num_draws = as_integer(num_draws, "num_draws")
-    num_points = as_integer(num_points, "num_points", minimum=2)
-    if (num_draws + 1) % num_points:
-        raise ValueError(
-            f"num_points ({num_points}) must divide num_draws + 1 ({num_draws + 1}), the number "
-            "of possible ranks"
-        )
-    r = as_data_array(ranks, "ranks")
-    if np.any(r != np.round(r)) or r.min() < 0 or r.max() > num_draws:
-        raise ValueError(f"ranks must be integers between 0 and num_draws ({num_draws})")
+    r, num_draws, num_points = _ranks_and_divisor(ranks, num_draws, num_points, "num_points")
     return (r + 1) / (num_draws + 1), np.arange(1, num_points + 1) / num_points
 
 
