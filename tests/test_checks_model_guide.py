@@ -5,6 +5,7 @@ fail with feedback naming them."""
 import math
 import warnings
 from functools import partial
+from types import SimpleNamespace
 
 import numpy as np
 import pyro
@@ -291,6 +292,11 @@ def test_gamma_guide_check_judges_its_answer_bank(capsys, fitted_gamma):
         Right("Gamma(c, c / m).stddev, float32", (gamma.stddev, fitted)),
         Right("scipy's gamma std", (stats.gamma(c, scale=m / c).std(), fitted)),
         Right("100,000 draws from the guide", (monte_carlo, fitted)),
+        Right("the whole FitResult passed", (implied, SimpleNamespace(averaged=fitted))),
+        Right(
+            "tensors, as fit(...).averaged holds them",
+            (implied, {k: torch.tensor(v) for k, v in fitted.items()}),
+        ),
     ]
     wrong = [
         Wrong("no square root", (m / c, fitted), names="square root"),

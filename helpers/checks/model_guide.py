@@ -15,7 +15,8 @@ import numpy as np
 from scipy import stats
 
 from .._validation import as_data_array, as_data_sets
-from ..posterior import MU_PRIOR, SIGMA_PRIOR, exact_posterior
+from ..diagnostics import log_joint
+from ..posterior import SIGMA_PRIOR, exact_posterior
 from .core import (
     Mistake,
     Verdict,
@@ -35,16 +36,9 @@ BROKEN_GUIDES = frozenset("abce")
 PYRO_COMPLAINS = frozenset("bce")
 
 
-def _log_joint(x: np.ndarray, mu: float, sigma: float, prior: bool = True) -> float:
-    """log p(x, mu, sigma) under the course's model, in float64 (without the prior terms:
-    log p(x | mu, sigma))."""
-    log_likelihood = float(stats.norm.logpdf(x, mu, sigma).sum())
-    if not prior:
-        return log_likelihood
-    return log_likelihood + float(
-        stats.norm.logpdf(mu, *MU_PRIOR)
-        + stats.gamma.logpdf(sigma, SIGMA_PRIOR[0], scale=1 / SIGMA_PRIOR[1])
-    )
+def _log_likelihood(x: np.ndarray, mu: float, sigma: float) -> float:
+    """log p(x | mu, sigma) under the course's model, in float64 (log_joint without the prior)."""
+    return float(stats.norm.logpdf(x, mu, sigma).sum())
 
 
 def check_fraction_similar_sd(
@@ -236,7 +230,7 @@ def check_log_density_ratio(answer: object, data: object) -> Verdict:
     """Exercise 02.2: log p(mu=2, sigma=4 | x) - log p(mu=mean, sigma=sd | x), sd with n - 1."""
     x = as_data_array(data)
     mean, sd = float(x.mean()), float(x.std(ddof=1))
-    expected = _log_joint(x, 2.0, 4.0) - _log_joint(x, mean, sd)
+    expected = float(log_joint(x, 2.0, 4.0) - log_joint(x, mean, sd))
     what = "the log posterior density ratio"
     value = as_number(answer, what)
     if isinstance(value, Verdict):
@@ -255,13 +249,13 @@ def check_log_density_ratio(answer: object, data: object) -> Verdict:
             "The difference is the other way round: log p(2, 4 | x) - log p(mean, sd | x).",
         ),
         Mistake(
-            _log_joint(x, 2.0, 4.0, prior=False) - _log_joint(x, mean, sd, prior=False),
+            _log_likelihood(x, 2.0, 4.0) - _log_likelihood(x, mean, sd),
             "This is the log likelihood ratio, without the prior terms: a posterior density is "
             "proportional to likelihood times prior, so log p(mu) + log p(sigma) belongs in each "
             "log joint density (they are small here, but not zero).",
         ),
-        Mistake(_log_joint(x, 2.0, 4.0), one_log_joint, rel_tol=0.01),
-        Mistake(_log_joint(x, mean, sd), one_log_joint, rel_tol=0.01),
+        Mistake(float(log_joint(x, 2.0, 4.0)), one_log_joint, rel_tol=0.01),
+        Mistake(float(log_joint(x, mean, sd)), one_log_joint, rel_tol=0.01),
         Mistake(
             math.exp(expected),
             "This is the ratio of the two densities; the exercise asks for the difference of "
@@ -281,7 +275,7 @@ _GAMMA_GUIDE_PARAMS = ("sigma_mean", "sigma_concentration")
 
 def check_gamma_guide_sigma_sd(answer: object, fitted: object, data: object) -> Verdict:
     """Exercise 03.2: the sd of sigma implied by a fitted guide_gamma (mean and concentration),
-    given the fitted parameters as the dict that `fit` returns."""
+    given the fitted parameters: `fit(...).averaged` (or the whole result of `fit`)."""
     x = as_data_array(data)
     what = "the posterior sd of sigma from the Gamma guide"
     if is_empty(answer):
@@ -294,6 +288,8 @@ def check_gamma_guide_sigma_sd(answer: object, fitted: object, data: object) -> 
             "no fitted parameters to judge the answer against",
             "Set fitted_gamma to what your fit of guide_gamma returned, then run the cell again.",
         )
+    if isinstance(getattr(fitted, "averaged", None), Mapping):  # the whole result of fit
+        fitted = fitted.averaged
     if isinstance(fitted, Mapping) and "sigma_loc" in fitted and "sigma_mean" not in fitted:
         return not_yet(
             "these are the LogNormal guide's parameters (sigma_loc, sigma_scale)",
@@ -306,7 +302,7 @@ def check_gamma_guide_sigma_sd(answer: object, fitted: object, data: object) -> 
         return not_yet(
             "fitted_gamma should be the dict of fitted parameters, with sigma_mean and "
             "sigma_concentration",
-            "Use the dict that fit returns for guide_gamma.",
+            "Use the averaged parameters of your fit of guide_gamma: fit(...).averaged.",
         )
     if not (
         math.isfinite(mean) and math.isfinite(concentration) and mean > 0 and concentration > 0
