@@ -33,7 +33,7 @@ help:
 	@echo "make test-install the README's set-up without make, in a fresh venv (needs the network)"
 	@echo "make test-lowest  every notebook with the lowest supported versions (needs the network)"
 	@echo "make lint    check code and notebooks with ruff;  make format  to fix formatting"
-	@echo "make site    build the browsable offline site of the notebooks into build/site/"
+	@echo "make site    build the offline Sphinx site of the notebooks into build/site/ (site/README.md)"
 	@echo "make browser-deps  install Debian's Chromium (apt-get) for the browser tests"
 	@echo "make bench   benchmarks as markdown tables (NumPyro rows need: pip install -e '.[bench]')"
 	@echo "make lock    write requirements/lock.txt from .venv (after upgrading, make run and test)"
@@ -123,7 +123,8 @@ format: venv-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# The notebooks as a static site, from their stored outputs (nothing is executed); works offline.
+# The notebooks as a Sphinx + myst-nb site from their stored outputs (nothing is executed); builds
+# and works offline; warnings are errors. How it is built and published: site/README.md.
 site: venv-dev
 	$(BIN)/python tools/build_site.py --out build/site
 

@@ -64,7 +64,7 @@ def test_runtime_dependencies_are_ranges_with_lower_bounds_and_no_tooling():
 
 def test_tooling_lives_in_extras():
     assert TOOLING - {"nbconvert"} <= set(EXTRAS["test"])
-    assert {"nbconvert", "playwright"} <= set(EXTRAS["site"])
+    assert {"sphinx", "myst-nb", "sphinx-book-theme", "playwright"} <= set(EXTRAS["site"])
     assert "numpyro" in EXTRAS["bench"]
 
 
