@@ -1,0 +1,1 @@
+"""The course's benchmarks (`python benchmarks/bench.py`, `make bench`); see bench.py."""
