@@ -28,8 +28,8 @@ help:
 	@echo "make run     execute every notebook in place in a fresh kernel (regenerates outputs)"
 	@echo "make test    set up (if needed) and run the whole test suite"
 	@echo "make test-seeds   run every notebook's asserts with other seeds (SEEDS=\"1 2 3\")"
-	@echo "make test-robust  test-seeds, plus: each notebook run twice in one kernel, and"
-	@echo "                  identical outputs from two runs of a training notebook"
+	@echo "make test-robust  test-seeds, plus: each notebook run twice in one kernel, identical"
+	@echo "                  outputs from two runs, and Run All of every notebook in JupyterLab"
 	@echo "make test-install the README's set-up without make, in a fresh venv (needs the network)"
 	@echo "make test-lowest  every notebook with the lowest supported versions (needs the network)"
 	@echo "make lint    check code and notebooks with ruff;  make format  to fix formatting"
@@ -93,15 +93,23 @@ run: venv-dev
 	$(BIN)/python tools/run_notebooks.py $(NOTEBOOKS)
 	$(BIN)/python tools/make_student_copies.py
 
-# nbval runs every notebook and every student copy top to bottom; a cell that raises fails.
+# nbval runs every notebook top to bottom; a cell that raises fails. (The student copies, the same
+# notebooks to the Exercises heading, run under nbval in test-robust, which CI runs too; here the
+# student copies are checked for being up to date, and student/03 runs in JupyterLab.)
+# The tests run on one worker per CPU (pytest-xdist); --dist loadfile keeps each file on one
+# worker, so a notebook runs whole, in order, in one kernel; the notebooks, the longest files, go
+# first so that no worker is left with one at the end. It prints the 25 slowest tests and
+# each notebook's run time. WORKERS=1 runs everything in one process.
+WORKERS ?= auto
 test: venv-dev
-	$(BIN)/python -m pytest tests $(NOTEBOOKS) $(STUDENT_COPIES) --nbval-lax --nbval-current-env \
-		--durations=0
+	$(BIN)/python -m pytest $(NOTEBOOKS) tests --nbval-lax --nbval-current-env \
+		-n $(WORKERS) --dist loadfile --durations=25
 
-# Time to accuracy, steps per second, cost as data grow (benchmarks/bench.py; a few minutes).
+# Fixed-schedule time to accuracy against NumPyro, levers, steps per second, cost as data grow
+# and each notebook's Run All time (benchmarks/bench.py; about 12 minutes on 2 cores).
 # NumPyro's rows need the optional extra: $(BIN)/python -m pip install -e '.[bench]'.
 bench: venv-dev
-	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench.py --notebooks
 
 SEEDS ?= 1 2 3
 
@@ -109,11 +117,16 @@ test-seeds: venv-dev
 	@for seed in $(SEEDS); do \
 		echo "== VI_TUTORIAL_SEED=$$seed"; \
 		VI_TUTORIAL_SEED=$$seed $(BIN)/python -m pytest -q $(NOTEBOOKS) \
-			--nbval-lax --nbval-current-env -p no:cacheprovider || exit 1; \
+			--nbval-lax --nbval-current-env -p no:cacheprovider \
+			-n $(WORKERS) --dist loadfile || exit 1; \
 	done
 
+# After test-seeds: every student copy under nbval, then the slow checks marked robust (each
+# notebook twice in one kernel, Run All in JupyterLab, the benchmark's smoke run, ...).
 test-robust: test-seeds
-	$(BIN)/python -m pytest -m robust tests --durations=0
+	$(BIN)/python -m pytest -p no:cacheprovider $(STUDENT_COPIES) --nbval-lax --nbval-current-env \
+		-n $(WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -m robust tests -n $(WORKERS) --dist loadfile --durations=0
 
 lint: venv-dev
 	$(BIN)/ruff check .
@@ -166,7 +179,8 @@ test-lowest: check-venv
 	$(LOWEST_VENV)/bin/python -m pip list --format=freeze | grep -iE \
 		'^(numpy|scipy|torch|pyro-ppl|matplotlib|seaborn|tqdm|ipywidgets|ipykernel|jupyterlab|arviz)='
 	PATH=$(CURDIR)/$(LOWEST_VENV)/bin:$$PATH $(LOWEST_VENV)/bin/python -m pytest -q \
-		-p no:cacheprovider $(NOTEBOOKS) --nbval-lax --nbval-current-env
+		-p no:cacheprovider $(NOTEBOOKS) --nbval-lax --nbval-current-env \
+		-n $(WORKERS) --dist loadfile
 
 lock: venv-dev
 	$(BIN)/python tools/write_lock.py

@@ -8,6 +8,13 @@ from pathlib import Path
 
 import pytest
 
+# Under pytest-xdist (`make test`) there is one worker per core: one thread each, for torch and
+# for numpy's BLAS, and for the kernels and scripts they start, instead of every process
+# spreading over every core and fighting the others for them. Set before numpy is imported.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
+
 NO_NETWORK_STARTUP = Path(__file__).parent / "tests" / "no_network_startup.py"
 FIGURE_CHECK_STARTUP = Path(__file__).parent / "tests" / "figure_check_startup.py"
 FIGURE_REPORT = "VI_COURSE_FIGURE_REPORT"
@@ -74,3 +81,20 @@ def pytest_runtest_makereport(item, call):
         except ValueError:
             notebook = item.path
         report.longrepr = f"{notebook}::{item.name}: a legend lies on the plotted data: {described}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print how long each notebook took to run under nbval: the sum of its cells' times (with
+    pytest-xdist, each notebook runs whole on one worker, so this is its Run All time there)."""
+    totals: dict[str, float] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            nodeid = getattr(report, "nodeid", "")
+            if getattr(report, "when", None) == "call" and ".ipynb::" in nodeid:
+                notebook = nodeid.split("::", 1)[0]
+                totals[notebook] = totals.get(notebook, 0.0) + report.duration
+    if not totals:
+        return
+    terminalreporter.section("notebook run times (sum of cell times)")
+    for notebook, seconds in sorted(totals.items()):
+        terminalreporter.write_line(f"{seconds:7.1f} s  {notebook}")

@@ -69,7 +69,8 @@ def test_two_process_fit_matches_the_exact_posterior_and_the_single_process_fit(
     assert abs(one[1] / two[1] - 1) < 0.15
 
 
-@pytest.mark.parametrize("n", [999, 1001])
+# 1001 in `make test`; 999 (the other parity of the uneven split) in `make test-robust`.
+@pytest.mark.parametrize("n", [pytest.param(999, marks=pytest.mark.robust), 1001])
 def test_uneven_shards_in_float64_give_the_single_process_fit_to_rounding(n):
     args = ["--num-points", str(n), "--num-steps", "200", "--float64", "--device", "cpu"]
     single = run_script([sys.executable, str(SCRIPT), *args])

@@ -199,6 +199,7 @@ def _non_centred(sigma, y):
 # Pyro's jit_compile calls torch.jit.trace, which torch 2.13 deprecates; the compiled density is
 # still correct, and the notebook uses the same compilation.
 @pytest.mark.filterwarnings("ignore:`torch.jit.trace` is deprecated:DeprecationWarning")
+@pytest.mark.robust  # NUTS takes a while; notebook 10 checks its own NUTS against the same answer
 def test_agrees_with_nuts_within_monte_carlo_error(exact):
     """A NUTS run on the non-centred model (about 10 s): each posterior mean within 4 Monte
     Carlo standard errors (posterior sd / sqrt(ESS)) of the exact one."""

@@ -1,9 +1,9 @@
 """The course as a learner meets it: JupyterLab in a real browser (Debian's Chromium, driven by
 Playwright) opens each notebook, clears its outputs, runs Run > Run All Cells from the menu and
 waits for the kernel to go idle; every code cell must then have an execution count and no error
-output. That is done for every notebook in notebooks/ and for one student copy (student/03,
-whose exercise stubs must run and say "No answer yet"); for 00_start_here the environment
-self-check must also report no FAIL and "Ready to go".
+output. That is done for 00_start_here (whose environment self-check must also report no FAIL and
+"Ready to go") and one student copy (student/03, whose exercise stubs must run and say "No answer
+yet") in `make test`, and for every other notebook in notebooks/ in `make test-robust`.
 
 One JupyterLab server serves the whole module, at the root of a temporary copy of the course
 (notebooks/ and student/ side by side, as `make lab` shows them); the notebooks run in
@@ -331,6 +331,9 @@ def test_running_00_start_here_in_jupyterlab_reports_ready_to_go(lab, browser):
     assert result["figures"], "the histogram did not show"
 
 
+# Every notebook through JupyterLab's Run All is the slow learner path (several minutes in all):
+# it runs in `make test-robust`, which CI runs too; nbval runs the same notebooks in `make test`.
+@pytest.mark.robust
 @pytest.mark.parametrize("notebook", NOTEBOOKS[1:], ids=[Path(n).stem for n in NOTEBOOKS[1:]])
 def test_run_all_in_jupyterlab_runs_every_cell_without_an_error(lab, browser, notebook):
     result = _run_all(lab, browser, notebook)

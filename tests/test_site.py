@@ -236,11 +236,10 @@ def test_the_build_fails_on_a_broken_link(tmp_path, monkeypatch):
     nbformat.write(nb, notebooks / "01_a.ipynb")
     nbformat.write(nb, tmp_path / "student" / "01_a.ipynb")
     broken = _build(tmp_path / "out", root=tmp_path)
-    assert broken.returncode != 0 and "No-such-section" in broken.stderr
-    (notebooks / "glossary.md").write_text("# Glossary\n\nSee [01](01_a.ipynb#Here).\n")
-    fixed = _build(tmp_path / "out", root=tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert 'href="01_a.html#here"' in (tmp_path / "out" / "glossary.html").read_text()
+    assert broken.returncode != 0
+    # The only warning is the broken anchor (the course's own build, above, has none).
+    warnings = [line for line in broken.stderr.splitlines() if "WARNING" in line]
+    assert len(warnings) == 1 and "No-such-section" in warnings[0], broken.stderr
 
 
 # --- In the browser -----------------------------------------------------------------------------
