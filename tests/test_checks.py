@@ -267,3 +267,17 @@ def test_strong_prior_check_wants_a_prediction(capsys, data):
     answer = exact_posterior(data, mu_prior=(0.0, 0.1)).mu_mean
     assert not check_strong_prior_mean(answer, data)
     assert "No prediction yet" in capsys.readouterr().out
+
+
+def test_as_number_says_what_is_missing_in_a_predict_then_run_exercise(capsys):
+    from helpers.checks.core import as_number
+
+    assert not as_number(None, "the answer")  # no prediction asked: "No answer yet" alone
+    out = capsys.readouterr().out
+    assert "No answer yet for the answer" in out and "No prediction yet" not in out
+    assert not as_number(None, "the answer", prediction=None)  # both missing: both said
+    out = capsys.readouterr().out
+    assert "No answer yet for the answer" in out and "No prediction yet" in out
+    assert not as_number(..., "the answer", prediction="too wide")  # only the answer missing
+    assert "No prediction yet" not in capsys.readouterr().out
+    assert as_number(2, "the answer", prediction=None) == 2.0  # judged later, by the check

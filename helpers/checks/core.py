@@ -108,11 +108,17 @@ def with_prediction(
     return gate if gate is not None else judge_prediction(prediction)
 
 
-def as_number(answer: object, what: str) -> float | Verdict:
+_NOT_ASKED = object()  # as_number's default: the exercise asks for no prediction
+
+
+def as_number(answer: object, what: str, prediction: object = _NOT_ASKED) -> float | Verdict:
     """The answer as a finite float, or a "not yet" verdict saying why it is not one: what kind
-    of answer is wanted, never how to compute it."""
+    of answer is wanted, never how to compute it. For a "predict, then run" exercise, pass its
+    ``prediction``: an empty answer then also says whether the prediction is missing."""
     if is_empty(answer):
-        return no_answer(what)
+        if prediction is _NOT_ASKED:
+            return no_answer(what)
+        return no_answer_with_prediction(what, prediction)
     if isinstance(answer, str | bytes):
         return not_yet(f"{what} should be a number, not the text {answer!r}", "Drop the quotes.")
     try:

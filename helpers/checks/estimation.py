@@ -20,10 +20,8 @@ from .core import (
     Verdict,
     as_number,
     correct,
-    is_empty,
     judge,
     no_answer,
-    no_answer_with_prediction,
     not_yet,
     prediction_gate,
 )
@@ -79,9 +77,7 @@ def check_standard_error(answer: object, data: object, num_points: int = 100) ->
 def check_sd_ratio(answer: object, prediction: object = None) -> Verdict:
     """Exercise 01.2 (predict, then run): the posterior sd of mu at n = 4,000 over n = 1,000."""
     what = "the ratio of posterior sds of mu (n = 4,000 over 1,000)"
-    if is_empty(answer):
-        return no_answer_with_prediction(what, prediction)
-    value = as_number(answer, what)
+    value = as_number(answer, what, prediction)
     if isinstance(value, Verdict):
         return value
     expected = exact_posterior(make_data(n=4000)).mu_sd / exact_posterior(make_data()).mu_sd
@@ -222,9 +218,7 @@ def check_strong_prior_mean(answer: object, data: object, prediction: object = N
     """Exercise 01.4 (predict, then run): the posterior mean of mu under mu ~ Normal(0, 0.1)."""
     x = as_data_array(data)
     what = "the posterior mean of mu under the prior Normal(0, 0.1)"
-    if is_empty(answer):
-        return no_answer_with_prediction(what, prediction)
-    value = as_number(answer, what)
+    value = as_number(answer, what, prediction)
     if isinstance(value, Verdict):
         return value
     prior_sd = 0.1

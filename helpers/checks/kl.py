@@ -25,7 +25,6 @@ from .core import (
     is_empty,
     judge,
     no_answer,
-    no_answer_with_prediction,
     not_yet,
     prediction_gate,
 )
@@ -65,9 +64,7 @@ def check_mean_field_sd(answer: object, rho: float, prediction: object = None) -
     if not -1 < rho < 1:
         raise ValueError(f"rho must be strictly between -1 and 1, got {rho}")
     what = f"the mean-field sd for rho = {rho:g}"
-    if is_empty(answer):
-        return no_answer_with_prediction(what, prediction)
-    value = as_number(answer, what)
+    value = as_number(answer, what, prediction)
     if isinstance(value, Verdict):
         return value
     expected = math.sqrt(1 - rho**2)
@@ -270,9 +267,7 @@ def check_lopsided_kl(answer: object, prediction: object = None) -> Verdict:
     """Exercise 06.3 (predict, then run): the smaller of the two KL(q || p) values reached from
     the starts -3 and +3 (the answer), and a rough prediction of it."""
     what = "the smaller KL(q || p)"
-    if is_empty(answer):
-        return no_answer_with_prediction(what, prediction)
-    value = as_number(answer, what)
+    value = as_number(answer, what, prediction)
     if isinstance(value, Verdict):
         return value
     expected = lopsided_best_kl_qp()

@@ -49,9 +49,7 @@ def check_fraction_similar_sd(
     sds = as_data_sets(simulated, "simulated", min_points=2).std(axis=1, ddof=1)
     s = float(as_data_array(data).std(ddof=1))
     what = "the fraction of simulated data sets with an sd between half and twice ours"
-    if is_empty(answer):
-        return no_answer_with_prediction(what, prediction)
-    value = as_number(answer, what)
+    value = as_number(answer, what, prediction)
     if isinstance(value, Verdict):
         return value
     similar = (sds > s / 2) & (sds < 2 * s)

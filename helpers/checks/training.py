@@ -29,9 +29,7 @@ from .core import (
     Verdict,
     as_number,
     correct,
-    is_empty,
     judge,
-    no_answer_with_prediction,
     not_yet,
     prediction_gate,
 )
@@ -186,9 +184,7 @@ def check_preconditioned_condition_number(
     (log mean, log sd) coordinates (the answer), and whether Adam copes (the prediction)."""
     x = as_data_array(data)
     what = "the preconditioned condition number in (log mean, log sd)"
-    if is_empty(answer):
-        return no_answer_with_prediction(what, prediction)
-    value = as_number(answer, what)
+    value = as_number(answer, what, prediction)
     if isinstance(value, Verdict):
         return value
     best = best_normal_gamma_guide(x)
@@ -329,9 +325,7 @@ def check_gamma_guide_kl(
     guide fitted with the recommended recipe, at its averaged parameters."""
     x = as_data_array(data)
     what = "the KL of your fit"
-    if is_empty(answer):
-        return no_answer_with_prediction(what, prediction)
-    value = as_number(answer, what)
+    value = as_number(answer, what, prediction)
     if isinstance(value, Verdict):
         return value
     post = exact_posterior(x)
@@ -440,9 +434,7 @@ def check_sigma_sd(
     if not 3 <= num_points <= x.size:
         raise ValueError(f"data has {x.size} points; the exercise needs its first {num_points}")
     what = f"the sd of q(sigma), fitted to the first {num_points} points"
-    if is_empty(answer):
-        return no_answer_with_prediction(what, prediction)
-    value = as_number(answer, what)
+    value = as_number(answer, what, prediction)
     if isinstance(value, Verdict):
         return value
     few = x[:num_points]
