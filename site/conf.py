@@ -28,7 +28,7 @@ extensions = [
 ]
 
 root_doc = "index"
-exclude_patterns = ["_build", "_student", "**.ipynb_checkpoints"]  # _student: downloads only
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]  # course_site adds the student copies' folder
 
 # The notebooks are shown with the outputs they were committed with (`make run` regenerates them).
 nb_execution_mode = "off"

@@ -21,6 +21,9 @@ from sphinx.cmd.build import build_main
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "site"
+sys.path.insert(0, str(SITE / "_ext"))
+from course_site import STUDENT_FOLDER  # noqa: E402 (the extension names the folder it links to)
+
 NOTEBOOK_NAME = re.compile(r"\d\d_[A-Za-z0-9_]+\.ipynb")
 GLOSSARY = "glossary.md"
 
@@ -37,13 +40,13 @@ def stage(source: Path, root: Path = ROOT) -> None:
         raise FileNotFoundError(f"no notebooks named NN_*.ipynb in {root / 'notebooks'}")
     if source.exists():
         shutil.rmtree(source)
-    (source / "_student").mkdir(parents=True)
+    (source / STUDENT_FOLDER).mkdir(parents=True)
     shutil.copy2(SITE / "index.md", source / "index.md")
     shutil.copy2(root / "notebooks" / GLOSSARY, source / GLOSSARY)
     for path in notebooks:
         shutil.copy2(path, source / path.name)
     for path in notebooks_in(root / "student"):
-        shutil.copy2(path, source / "_student" / path.name)
+        shutil.copy2(path, source / STUDENT_FOLDER / path.name)
 
 
 def build(out: Path, source: Path | None = None, root: Path = ROOT) -> int:

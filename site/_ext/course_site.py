@@ -57,9 +57,11 @@ def visit_math_block(self: Any, node: nodes.math_block) -> None:
     raise nodes.SkipNode
 
 
-def use_katex(app: Sphinx, config: Any) -> None:
-    """Make the offline KaTeX renderer the site's math renderer."""
+def configure(app: Sphinx, config: Any) -> None:
+    """Make the offline KaTeX renderer the site's math renderer, and read the staged student
+    copies as download files only, never as pages."""
     config.html_math_renderer = "katex_offline"
+    config.exclude_patterns = [*config.exclude_patterns, STUDENT_FOLDER]
 
 
 def add_katex_assets(app: Sphinx) -> None:
@@ -217,7 +219,7 @@ def purge_times(app: Sphinx, env: Any, docname: str) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_html_math_renderer("katex_offline", (visit_math, None), (visit_math_block, None))
-    app.connect("config-inited", use_katex)
+    app.connect("config-inited", configure)
     app.connect("builder-inited", add_katex_assets)
     # Before Sphinx's own doctree-read handlers (priority 500): the download collector must see
     # the download links, and MyST's reference resolver the anchors.
